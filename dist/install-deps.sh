@@ -10,5 +10,5 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 	libyaml-dev libpcre2-dev libjansson-dev libcurl4-openssl-dev \
 	libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsnmp-dev \
 	postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd \
-	monitoring-plugins-basic e2fsprogs jq procps psmisc openssl ca-certificates \
+	monitoring-plugins-basic e2fsprogs jq procps psmisc openssl ca-certificates postgresql \
 	valgrind

@@ -38,15 +38,22 @@ mono_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Resolve a program name through PATH, like execvp would.  Returns an
-   xmalloc'd path or NULL with errno set. */
-static char *
-resolve_path(const char *name)
+/* Resolve a program name through PATH, like execvp would, into buf.
+   Returns 0, or -1 with errno set.  The result lives on the caller's
+   stack, so a child whose exec fails has no heap copy to leak. */
+static int
+resolve_path(const char *name, char *buf, size_t size)
 {
 	const char *path, *p, *e;
 
-	if (strchr(name, '/') != NULL)
-		return xstrdup(name);
+	if (strchr(name, '/') != NULL) {
+		if (strlen(name) >= size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		strcpy(buf, name);
+		return 0;
+	}
 	path = getenv("PATH");
 	if (path == NULL || *path == '\0')
 		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -60,15 +67,18 @@ resolve_path(const char *name)
 				 (e - p) > 0 ? p : ".", name);
 		if (access(cand, X_OK) == 0) {
 			struct stat st;
-			if (stat(cand, &st) == 0 && S_ISREG(st.st_mode))
-				return cand;
+			if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && strlen(cand) < size) {
+				strcpy(buf, cand);
+				free(cand);
+				return 0;
+			}
 		}
 		free(cand);
 		if (*e == '\0')
 			break;
 	}
 	errno = ENOENT;
-	return NULL;
+	return -1;
 }
 
 static char **
@@ -146,7 +156,7 @@ subproc_run(const char *const *argv, const struct subproc_opts *opts, struct sub
 	struct subproc_opts defaults = { 0 };
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 }, exp[2] = { -1, -1 };
 	struct capture cout = { 0 }, cerr = { 0 };
-	char *path;
+	char path[PATH_MAX];
 	char **envp = NULL;
 	pid_t pid;
 	long start, deadline, kill_at = 0, reaped_at = 0;
@@ -164,8 +174,7 @@ subproc_run(const char *const *argv, const struct subproc_opts *opts, struct sub
 		*error_r = xstrdup("empty command");
 		return -1;
 	}
-	path = resolve_path(argv[0]);
-	if (path == NULL) {
+	if (resolve_path(argv[0], path, sizeof(path)) < 0) {
 		*error_r = xasprintf("cannot execute %s: %s", argv[0], strerror(errno));
 		return -1;
 	}
@@ -215,9 +224,7 @@ child_fail:
 		close(inp[0]);
 		fcntl(inp[1], F_SETFL, O_NONBLOCK);
 	}
-	free(path);
 	free(envp);
-	path = NULL;
 	envp = NULL;
 
 	/* exec outcome: the pipe closes on a successful exec */
@@ -345,7 +352,6 @@ fail_pipes:
 		if (inp[i] >= 0)
 			close(inp[i]);
 	}
-	free(path);
 	free(envp);
 	return -1;
 }
