@@ -84,6 +84,7 @@ rule_free(struct rule *r)
 	free(r->id);
 	free(r->title);
 	free(r->pack);
+	free(r->probe);
 	free(r->file);
 	strlist_free(&r->roles);
 	strlist_free(&r->targets);
