@@ -27,27 +27,17 @@
 #include "cfgerr.h"
 #include "obs.h"
 #include "probe.h"
+#include "testutil.h"
 #include "xmalloc.h"
-#include "ytree.h"
 
-/* cmocka 1.1's assert_float_equal converts to float (24-bit mantissa):
-   metrics are doubles and are compared as such */
-#define assert_near(a, b, eps)                                                                     \
-	do {                                                                                       \
-		double a_ = (a), b_ = (b);                                                         \
-		if (!(fabs(a_ - b_) <= (eps)))                                                     \
-			fail_msg("%.12g != %.12g (+-%g)", a_, b_, (double)(eps));                  \
-	} while (0)
-
-static char dir[64];
+static char *dir;
 
 static void
 set_mtime(const char *rel, const struct timespec *when)
 {
 	char *path = xasprintf("%s/%s", dir, rel);
-	struct timespec ts[2] = {*when, *when};
 
-	assert_int_equal(utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW), 0);
+	tu_set_mtime(path, when);
 	free(path);
 }
 
@@ -67,17 +57,12 @@ static void
 make_file(const char *rel, size_t size, time_t age_s)
 {
 	char *path = xasprintf("%s/%s", dir, rel);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	char buf[4096];
+	char *content = xmalloc(size + 1);
 
-	assert_true(fd >= 0);
-	memset(buf, 'b', sizeof(buf));
-	while (size > 0) {
-		size_t n = size < sizeof(buf) ? size : sizeof(buf);
-		assert_int_equal(write(fd, buf, n), (ssize_t)n);
-		size -= n;
-	}
-	close(fd);
+	memset(content, 'b', size);
+	content[size] = '\0';
+	tu_write_file(path, content);
+	free(content);
 	free(path);
 	age_file(rel, age_s);
 }
@@ -94,8 +79,9 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/mxsla-test-backup-XXXXXX");
-	if (mkdtemp(dir) == NULL || chmod(dir, 0755) < 0)
+	dir = tu_mkdtemp("backup");
+	/* the unreadable-directory test scans from an unprivileged child */
+	if (chmod(dir, 0755) < 0)
 		return -1;
 	/* non-recursive view: two archives, a hidden temporary, a log */
 	make_file("mail-2026-11-20.tar.zst", 1234, 3600);
@@ -110,11 +96,11 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char *cmd = xasprintf("chmod -R u+rwx '%s' && rm -rf '%s'", dir, dir);
+	int rc = tu_rm_rf(dir);
+
 	(void)state;
-	int rc = system(cmd);
-	free(cmd);
-	return rc == 0 ? 0 : -1;
+	free(dir);
+	return rc;
 }
 
 static void
@@ -174,9 +160,9 @@ backup_scan__deep_tree__stops_below_depth_8(void **state)
 	assert_int_equal(r.count, 0);
 	assert_null(r.newest);
 	backup_result_free(&r);
-	char *cmd = xasprintf("rm -rf '%s/deep'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	char *deep = xasprintf("%s/deep", dir);
+	assert_int_equal(tu_rm_rf(deep), 0);
+	free(deep);
 }
 
 static void
@@ -214,9 +200,7 @@ backup_scan__links_and_ties__followed_files_greater_name(void **state)
 	assert_int_equal(r.count, 3);
 	backup_result_free(&r);
 
-	char *cmd = xasprintf("rm -rf '%s'", path);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	assert_int_equal(tu_rm_rf(path), 0);
 	free(dlink);
 	free(target);
 	free(link);
@@ -300,9 +284,7 @@ backup_scan__unreadable_directory__permission_error(void **state)
 	assert_string_equal(msg, want);
 	free(want);
 	assert_int_equal(chmod(locked, 0755), 0);
-	char *cmd = xasprintf("rm -rf '%s'", locked);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	assert_int_equal(tu_rm_rf(locked), 0);
 }
 
 static void
@@ -340,48 +322,16 @@ backup_age_s__ms_precision__exact(void **state)
 
 /* ---- whole runs --------------------------------------------------------- */
 
-struct run_ctx {
-	struct target t;
-	struct ynode *root;
-	struct cfgerr errs;
-	void *state;
-};
-
 static int
-ctx_configure(struct run_ctx *c, const char *yaml)
+ctx_configure(struct tu_probe *c, const char *yaml)
 {
-	memset(c, 0, sizeof(*c));
-	cfgerr_init(&c->errs);
-	c->t.name = (char *)"nightly";
-	c->t.ops = &probe_backup_ops;
-	c->t.timeout_ms = 10000;
-	c->root = ytree_load_string("agent.yaml", yaml, strlen(yaml), &c->errs);
-	assert_non_null(c->root);
-	return probe_backup_ops.configure(&c->t, c->root, &c->errs);
-}
-
-static void
-ctx_run(struct run_ctx *c, struct obs *o)
-{
-	obs_init(o);
-	probe_backup_ops.run(&c->t, &c->state, o);
-}
-
-static void
-ctx_free(struct run_ctx *c)
-{
-	if (c->state)
-		probe_backup_ops.free_state(c->state);
-	if (c->t.conf)
-		probe_backup_ops.free_conf(c->t.conf);
-	ytree_free(c->root);
-	cfgerr_free(&c->errs);
+	return tu_probe_configure(c, &probe_backup_ops, "nightly", yaml, 10000);
 }
 
 static void
 backup_run__pattern__metrics_and_newest_fact(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
@@ -389,79 +339,79 @@ backup_run__pattern__metrics_and_newest_fact(void **state)
 	assert_int_equal(ctx_configure(&c, yaml), 0);
 	age_file("mail-2026-11-20.tar.zst", 3600);
 	age_file("old/mail-2026-11-21.tar.zst", 60);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	assert_near(*obs_get_metric(&o, "count"), 2, 0);
 	assert_near(*obs_get_metric(&o, "age_s"), 3600, 1.0);
 	assert_near(*obs_get_metric(&o, "size_bytes"), 1234, 0);
 	assert_string_equal(obs_get_fact(&o, "newest"), "mail-2026-11-20.tar.zst");
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	free(yaml);
 
 	yaml = xasprintf("path: %s\npattern: \"*.tar.zst\"\nrecursive: yes\n", dir);
 	assert_int_equal(ctx_configure(&c, yaml), 0);
 	age_file("old/mail-2026-11-21.tar.zst", 60);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_near(*obs_get_metric(&o, "count"), 3, 0);
 	assert_near(*obs_get_metric(&o, "age_s"), 60, 1.0);
 	assert_string_equal(obs_get_fact(&o, "newest"), "old/mail-2026-11-21.tar.zst");
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	free(yaml);
 }
 
 static void
 backup_run__no_match__count_zero_without_age(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	char *yaml = xasprintf("path: %s\npattern: \"*.borg\"\n", dir);
 	assert_int_equal(ctx_configure(&c, yaml), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	assert_near(*obs_get_metric(&o, "count"), 0, 0);
 	assert_null(obs_get_metric(&o, "age_s"));
 	assert_null(obs_get_metric(&o, "size_bytes"));
 	assert_null(obs_get_fact(&o, "newest"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	free(yaml);
 }
 
 static void
 backup_run__missing_path_or_marker__error_or_zero(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "path: /nonexistent/bk\npattern: '*'\n"), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_string_equal(o.error, "opendir /nonexistent/bk: No such file or directory");
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "marker: /nonexistent/bk/done\n"), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	assert_near(*obs_get_metric(&o, "count"), 0, 0);
 	assert_null(obs_get_metric(&o, "age_s"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	make_file("done", 3, 30);
 	char *yaml = xasprintf("marker: %s/done\n", dir);
 	assert_int_equal(ctx_configure(&c, yaml), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_near(*obs_get_metric(&o, "count"), 1, 0);
 	assert_near(*obs_get_metric(&o, "age_s"), 30, 1.0);
 	assert_near(*obs_get_metric(&o, "size_bytes"), 3, 0);
 	assert_string_equal(obs_get_fact(&o, "newest"), "done");
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	free(yaml);
 	char *p = xasprintf("%s/done", dir);
 	unlink(p);
@@ -483,18 +433,18 @@ backup_configure__bad_combinations__errors(void **state)
 	    "path: /backup\npattern: '*.tar'\nmax_entries: 0\n",
 	    "path: /backup\npattern: '*.tar'\nrecursive: maybe\n",
 	};
-	struct run_ctx c;
+	struct tu_probe c;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(ctx_configure(&c, bad[i]), -1);
 		assert_true(c.errs.n >= 1);
 		assert_null(c.t.conf);
-		ctx_free(&c);
+		tu_probe_free(&c);
 	}
 	assert_int_equal(ctx_configure(&c, "path: /backup\npattern: '*.tar'\nmax_entries: 10\n"),
 	                 0);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 int

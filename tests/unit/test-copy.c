@@ -31,123 +31,17 @@
 #include "obs.h"
 #include "probe.h"
 #include "rx.h"
+#include "testutil.h"
 #include "xmalloc.h"
-#include "ytree.h"
 
 #define SEG (16.0 * 1024 * 1024)
 
-static char *
-read_fixture(const char *name, size_t *len)
-{
-	char *path = xasprintf("%s/copy/%s", TEST_DATA_DIR, name);
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = xmalloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	free(path);
-	if (len != NULL)
-		*len = (size_t)n;
-	return buf;
-}
-
-static double
-metric(const struct obs *o, const char *name)
-{
-	const double *v = obs_get_metric(o, name);
-
-	if (v == NULL)
-		fail_msg("metric %s absent", name);
-	return *v;
-}
-
-static void
-assert_metric(const struct obs *o, const char *name, double want)
-{
-	double got = metric(o, name);
-
-	if (fabs(got - want) > 1e-9)
-		fail_msg("metric %s = %.9g, want %.9g", name, got, want);
-}
-
-static void
-assert_fact(const struct obs *o, const char *name, const char *want)
-{
-	const char *got = obs_get_fact(o, name);
-
-	if (got == NULL)
-		fail_msg("fact %s absent", name);
-	assert_string_equal(got, want);
-}
-
-static void
-assert_fact_contains(const struct obs *o, const char *name, const char *needle)
-{
-	const char *got = obs_get_fact(o, name);
-
-	if (got == NULL)
-		fail_msg("fact %s absent", name);
-	if (strstr(got, needle) == NULL)
-		fail_msg("fact %s = '%s' lacks '%s'", name, got, needle);
-}
-
 /* ---- whole runs through probe_copy_ops ---------------------------------- */
 
-struct run_ctx {
-	struct target t;
-	struct ynode *root;
-	struct cfgerr errs;
-	void *state;
-};
-
 static int
-ctx_configure(struct run_ctx *c, const char *yaml)
+ctx_configure(struct tu_probe *c, const char *yaml)
 {
-	memset(c, 0, sizeof(*c));
-	cfgerr_init(&c->errs);
-	c->t.name = (char *)"repl";
-	c->t.probe = (char *)"copy";
-	c->t.ops = &probe_copy_ops;
-	c->t.timeout_ms = 10000;
-	c->root = ytree_load_string("agent.yaml", yaml, strlen(yaml), &c->errs);
-	assert_non_null(c->root);
-	return probe_copy_ops.configure(&c->t, c->root, &c->errs);
-}
-
-static void
-ctx_run(struct run_ctx *c, struct obs *o)
-{
-	obs_init(o);
-	probe_copy_ops.run(&c->t, &c->state, o);
-}
-
-static void
-ctx_free(struct run_ctx *c)
-{
-	probe_copy_ops.free_state(c->state);
-	if (c->t.conf)
-		probe_copy_ops.free_conf(c->t.conf);
-	free(c->t.driver);
-	ytree_free(c->root);
-	cfgerr_free(&c->errs);
-}
-
-static int
-errs_contain(const struct cfgerr *e, const char *needle)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (strstr(e->msgs[i], needle))
-			return 1;
-	return 0;
+	return tu_probe_configure(c, &probe_copy_ops, "repl", yaml, 10000);
 }
 
 /* ---- status vocabulary --------------------------------------------------- */
@@ -176,52 +70,50 @@ copy_status__names__parse_back_and_order(void **state)
 static void
 copy_configure__unknown_or_missing_driver__rejected(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "name: r\nprobe: copy\ndriver: rsync\n"), -1);
-	assert_true(errs_contain(&c.errs, "unknown copy driver 'rsync'"));
-	assert_true(errs_contain(&c.errs, "agent.yaml:3:"));
-	ctx_free(&c);
+	assert_true(tu_errs_contain(&c.errs, "unknown copy driver 'rsync'"));
+	assert_true(tu_errs_contain(&c.errs, "agent.yaml:3:"));
+	tu_probe_free(&c);
 	assert_int_equal(ctx_configure(&c, "name: r\nprobe: copy\nresource: r0\n"), -1);
-	assert_true(errs_contain(&c.errs, "missing required key 'driver'"));
-	ctx_free(&c);
+	assert_true(tu_errs_contain(&c.errs, "missing required key 'driver'"));
+	tu_probe_free(&c);
 	/* an option of another driver is an unknown key for this one */
 	assert_int_equal(
 	    ctx_configure(&c, "name: r\nprobe: copy\ndriver: drbd\nresource: r0\nconninfo: x\n"),
 	    -1);
-	assert_true(errs_contain(&c.errs, "conninfo"));
+	assert_true(tu_errs_contain(&c.errs, "conninfo"));
 	assert_null(c.t.conf);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	assert_int_equal(ctx_configure(&c, "driver: logship\nsource: /a\nreplica: /b\nbase: 12\n"),
 	                 -1);
-	assert_true(errs_contain(&c.errs, "base must be 10 or 16"));
-	ctx_free(&c);
+	assert_true(tu_errs_contain(&c.errs, "base must be 10 or 16"));
+	tu_probe_free(&c);
 	assert_int_equal(ctx_configure(&c, "driver: dovecot\nmode: sync\n"), -1);
-	assert_true(errs_contain(&c.errs, "needs sync_args"));
-	ctx_free(&c);
+	assert_true(tu_errs_contain(&c.errs, "needs sync_args"));
+	tu_probe_free(&c);
 	assert_int_equal(ctx_configure(&c, "driver: command\ncommand: [echo]\npattern: \"x+\"\n"),
 	                 -1);
-	assert_true(errs_contain(&c.errs, "no named group"));
-	ctx_free(&c);
+	assert_true(tu_errs_contain(&c.errs, "no named group"));
+	tu_probe_free(&c);
 	assert_int_equal(ctx_configure(&c, "name: r\nprobe: copy\ndriver: drbd\nresource: r0\n"),
 	                 0);
 	assert_string_equal(c.t.driver, "drbd");
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 /* ---- logship ------------------------------------------------------------- */
 
 struct logdirs {
-	char root[64];
-	char *source, *replica;
+	char *root, *source, *replica;
 };
 
 static void
 logdirs_make(struct logdirs *d)
 {
-	strcpy(d->root, "/tmp/mxsla-copy-XXXXXX");
-	assert_non_null(mkdtemp(d->root));
+	d->root = tu_mkdtemp("copy");
 	d->source = xasprintf("%s/source", d->root);
 	d->replica = xasprintf("%s/replica", d->root);
 	assert_int_equal(mkdir(d->source, 0700), 0);
@@ -232,16 +124,10 @@ static void
 put_file(const char *dir, const char *name, time_t mtime, const char *content)
 {
 	char *path = xasprintf("%s/%s", dir, name);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	struct timespec ts[2];
+	struct timespec ts = {mtime, 0};
 
-	assert_true(fd >= 0);
-	if (content != NULL)
-		assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-	close(fd);
-	ts[0].tv_sec = ts[1].tv_sec = mtime;
-	ts[0].tv_nsec = ts[1].tv_nsec = 0;
-	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	tu_write_file(path, content != NULL ? content : "");
+	tu_set_mtime(path, &ts);
 	free(path);
 }
 
@@ -267,10 +153,8 @@ exchange_logs(struct logdirs *d, int ncopied)
 static void
 logdirs_free(struct logdirs *d)
 {
-	char *cmd = xasprintf("rm -rf '%s'", d->root);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	assert_int_equal(tu_rm_rf(d->root), 0);
+	free(d->root);
 	free(d->source);
 	free(d->replica);
 }
@@ -278,14 +162,14 @@ logdirs_free(struct logdirs *d)
 static void
 run_logship(struct logdirs *d, const char *extra, struct obs *o)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	char *yaml =
 	    xasprintf("name: lcr\nprobe: copy\ndriver: logship\nsource: %s\nreplica: %s\n%s",
 	              d->source, d->replica, extra ? extra : "");
 
 	assert_int_equal(ctx_configure(&c, yaml), 0);
-	ctx_run(&c, o);
-	ctx_free(&c);
+	tu_probe_run(&c, o);
+	tu_probe_free(&c);
 	free(yaml);
 }
 
@@ -513,7 +397,7 @@ static void
 drbd_parse(const char *fixture, const char *resource, struct obs *o)
 {
 	size_t len;
-	char *text = read_fixture(fixture, &len);
+	char *text = tu_read_data("copy", fixture, &len);
 	char *err = NULL;
 
 	obs_init(o);
@@ -595,7 +479,7 @@ static void
 drbd_json__other_resource_or_garbage__error(void **state)
 {
 	size_t len;
-	char *text = read_fixture("drbd9-healthy.json", &len);
+	char *text = tu_read_data("copy", "drbd9-healthy.json", &len);
 	char *err = NULL;
 	struct obs o;
 
@@ -616,7 +500,7 @@ drbd_json__other_resource_or_garbage__error(void **state)
 static void
 drbd_proc(const char *fixture, int minor, struct obs *o)
 {
-	char *text = read_fixture(fixture, NULL);
+	char *text = tu_read_data("copy", fixture, NULL);
 	char *err = NULL;
 
 	obs_init(o);
@@ -673,7 +557,7 @@ drbd_proc__84_split_brain__disconnected_with_oos(void **state)
 static void
 drbd_proc__absent_minor_or_drbd9__error(void **state)
 {
-	char *text = read_fixture("drbd84-healthy.txt", NULL);
+	char *text = tu_read_data("copy", "drbd84-healthy.txt", NULL);
 	char *err = NULL;
 	struct obs o;
 
@@ -755,7 +639,7 @@ drbd_classify__state_table__summary_status(void **state)
 static void
 drbd_run__version_8_proc_file__reads_minor(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 	char *yaml = xasprintf("driver: drbd\nresource: r0\nversion: 8\nminor: 0\nproc_drbd: "
 	                       "%s/copy/drbd8-syncing.txt\n",
@@ -763,30 +647,30 @@ drbd_run__version_8_proc_file__reads_minor(void **state)
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, yaml), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	assert_fact(&o, "status", "Resynchronizing");
 	assert_metric(&o, "out_of_sync_kb", 301729988);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	free(yaml);
 	/* a resource name that is no minor and has no /dev/drbd/by-res link */
 	yaml = xasprintf("driver: drbd\nresource: nosuchres\nversion: 8\nproc_drbd: "
 	                 "%s/copy/drbd84-healthy.txt\n",
 	                 TEST_DATA_DIR);
 	assert_int_equal(ctx_configure(&c, yaml), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_non_null(o.error);
 	assert_non_null(strstr(o.error, "cannot find the minor of resource nosuchres"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	free(yaml);
 }
 
 static void
 drbd_run__drbdsetup_missing__error(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
@@ -794,11 +678,11 @@ drbd_run__drbdsetup_missing__error(void **state)
 	    ctx_configure(
 	        &c, "driver: drbd\nresource: r0\nversion: 9\ndrbdsetup: /nonexistent/drbdsetup\n"),
 	    0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_non_null(o.error);
 	assert_non_null(strstr(o.error, "/nonexistent/drbdsetup"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 /* ---- pgsql ------------------------------------------------------------------- */
@@ -806,7 +690,7 @@ drbd_run__drbdsetup_missing__error(void **state)
 static void
 pg_primary(const char *fixture, long long min_standbys, struct obs *o)
 {
-	char *text = read_fixture(fixture, NULL);
+	char *text = tu_read_data("copy", fixture, NULL);
 	char *err = NULL;
 
 	obs_init(o);
@@ -818,7 +702,7 @@ pg_primary(const char *fixture, long long min_standbys, struct obs *o)
 static void
 pg_standby(const char *fixture, struct obs *o)
 {
-	char *text = read_fixture(fixture, NULL);
+	char *text = tu_read_data("copy", fixture, NULL);
 	char *err = NULL;
 
 	obs_init(o);
@@ -965,9 +849,9 @@ have_exe(const char *path)
 static void
 pgsql_run__server_not_running__service_down(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
-	char *want = read_fixture("pgsql-standby-down.err", NULL);
+	char *want = tu_read_data("copy", "pgsql-standby-down.err", NULL);
 
 	(void)state;
 	if (!have_exe("/usr/bin/psql")) {
@@ -978,7 +862,7 @@ pgsql_run__server_not_running__service_down(void **state)
 	assert_int_equal(
 	    ctx_configure(&c, "driver: pgsql\nconninfo: \"host=127.0.0.1 port=1 user=postgres\"\n"),
 	    0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	assert_fact(&o, "status", "ServiceDown");
 	assert_metric(&o, "healthy", 0);
@@ -988,7 +872,7 @@ pgsql_run__server_not_running__service_down(void **state)
 	assert_non_null(
 	    strstr(want, "psql: error: connection to server at \"127.0.0.1\", port 54330 failed"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	free(want);
 }
 
@@ -1007,7 +891,7 @@ pgsql_run__live_primary_and_standby__healthy_both_sides(void **state)
 {
 	char dir[] = "/tmp/mxsla-copy-pg-XXXXXX";
 	int port = 40000 + (int)(getpid() % 10000) * 2;
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 	char *yaml;
 	int rc;
@@ -1029,19 +913,19 @@ pgsql_run__live_primary_and_standby__healthy_both_sides(void **state)
 	    "driver: pgsql\nconninfo: \"host=127.0.0.1 port=%d user=postgres dbname=postgres\"\n",
 	    port);
 	assert_int_equal(ctx_configure(&c, yaml), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	free(yaml);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	yaml = xasprintf("driver: pgsql\nrole: standby\nconninfo: \"host=127.0.0.1 port=%d "
 	                 "user=postgres dbname=postgres\"\n",
 	                 port + 1);
 	{
-		struct run_ctx s;
+		struct tu_probe s;
 		struct obs so;
 
 		assert_int_equal(ctx_configure(&s, yaml), 0);
-		ctx_run(&s, &so);
-		ctx_free(&s);
+		tu_probe_run(&s, &so);
+		tu_probe_free(&s);
 		pg_pair("stop", dir, port);
 		free(yaml);
 		assert_null(o.error);
@@ -1061,7 +945,7 @@ pgsql_run__live_primary_and_standby__healthy_both_sides(void **state)
 static void
 dovecot_parse(const char *fixture, struct obs *o)
 {
-	char *text = read_fixture(fixture, NULL);
+	char *text = tu_read_data("copy", fixture, NULL);
 	char *err = NULL;
 
 	obs_init(o);
@@ -1134,7 +1018,7 @@ dovecot_sync__exit_statuses__status_and_lag(void **state)
 {
 	struct obs o;
 	int64_t last = 0;
-	char *refused = read_fixture("dovecot-sync-refused.err", NULL);
+	char *refused = tu_read_data("copy", "dovecot-sync-refused.err", NULL);
 
 	(void)state;
 	/* failure before any success: no lag yet */
@@ -1184,7 +1068,7 @@ dovecot_run__stand_in_doveadm__maps_exit_statuses(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct run_ctx c;
+		struct tu_probe c;
 		struct obs o;
 		char *yaml =
 		    xasprintf("driver: dovecot\nmode: sync\ndoveadm: %s/copy/fake-doveadm.sh\n"
@@ -1192,19 +1076,19 @@ dovecot_run__stand_in_doveadm__maps_exit_statuses(void **state)
 		              TEST_DATA_DIR, cases[i].code);
 
 		assert_int_equal(ctx_configure(&c, yaml), 0);
-		ctx_run(&c, &o);
+		tu_probe_run(&c, &o);
 		assert_null(o.error);
 		assert_fact(&o, "status", cases[i].status);
 		assert_metric(&o, "exit_status", atoi(cases[i].code));
 		if (strcmp(cases[i].code, "0") == 0) {
-			assert_true(metric(&o, "lag_s") < 5);
+			assert_true(tu_metric(&o, "lag_s") < 5);
 			assert_null(obs_get_fact(&o, "error"));
 		} else {
 			assert_null(obs_get_metric(&o, "lag_s"));
 			assert_non_null(obs_get_fact(&o, "error"));
 		}
 		obs_free(&o);
-		ctx_free(&c);
+		tu_probe_free(&c);
 		free(yaml);
 	}
 }
@@ -1214,46 +1098,44 @@ static char *
 write_dovecot_conf(const char *dir)
 {
 	char *path = xasprintf("%s/dovecot.conf", dir);
-	FILE *f = fopen(path, "w");
+	char *conf = xasprintf(
+	    "base_dir = %s/run\nstate_dir = %s/state\nssl = no\nprotocols =\n"
+	    "mail_location = maildir:%s/mail/%%u\n"
+	    "passdb {\n  driver = static\n  args = password=x\n}\n"
+	    "userdb {\n  driver = static\n  args = uid=65534 gid=65534 home=%s/mail/%%u\n}\n",
+	    dir, dir, dir, dir);
 
-	assert_non_null(f);
-	fprintf(f,
-	        "base_dir = %s/run\nstate_dir = %s/state\nssl = no\nprotocols =\n"
-	        "mail_location = maildir:%s/mail/%%u\n"
-	        "passdb {\n  driver = static\n  args = password=x\n}\n"
-	        "userdb {\n  driver = static\n  args = uid=65534 gid=65534 home=%s/mail/%%u\n}\n",
-	        dir, dir, dir, dir);
-	fclose(f);
+	tu_write_file(path, conf);
+	free(conf);
 	return path;
 }
 
 static void
 dovecot_run__real_doveadm_nothing_running__servicedown_and_failed(void **state)
 {
-	char dir[] = "/tmp/mxsla-copy-dc-XXXXXX";
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
-	char *conf, *yaml, *cmd;
+	char *dir, *conf, *yaml;
 
 	(void)state;
 	if (!have_exe("/usr/bin/doveadm")) {
 		print_message("# doveadm not installed (Debian: dovecot-core); skipped\n");
 		skip();
 	}
-	assert_non_null(mkdtemp(dir));
+	dir = tu_mkdtemp("copy-dc");
 	conf = write_dovecot_conf(dir);
 
 	/* replicator mode: the replicator socket is not there */
 	yaml = xasprintf("driver: dovecot\ndoveadm: /usr/bin/doveadm\nconfig_file: %s\n", conf);
 	assert_int_equal(ctx_configure(&c, yaml), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	assert_fact(&o, "status", "ServiceDown");
 	assert_metric(&o, "healthy", 0);
 	assert_fact_contains(&o, "error", "net_connect_unix(");
 	assert_fact_contains(&o, "error", "/run/replicator-doveadm) failed");
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	free(yaml);
 
 	/* sync mode: doveadm cannot even look the user up */
@@ -1261,41 +1143,29 @@ dovecot_run__real_doveadm_nothing_running__servicedown_and_failed(void **state)
 	                 "sync_args: [-u, alice, \"tcp:127.0.0.1:1\"]\n",
 	                 conf);
 	assert_int_equal(ctx_configure(&c, yaml), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	assert_fact(&o, "status", "Failed");
 	assert_metric(&o, "exit_status", 75);
 	assert_fact_contains(&o, "error", "userdb lookup(alice)");
 	assert_null(obs_get_metric(&o, "lag_s"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	free(yaml);
 
-	cmd = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	assert_int_equal(tu_rm_rf(dir), 0);
+	free(dir);
 	free(conf);
 }
 
 /* ---- command --------------------------------------------------------------------- */
 
-static struct rx *
-compile(const char *pattern)
-{
-	char *err = NULL;
-	size_t off = 0;
-	struct rx *rx = rx_compile(pattern, 0, &err, &off);
-
-	if (rx == NULL)
-		fail_msg("%s: %s", pattern, err);
-	return rx;
-}
-
 static void
 command_parse__named_groups__metrics_facts_status(void **state)
 {
-	struct rx *rx = compile("(?<name>\\S+)\\s+(?<status>[A-Za-z "
-	                        "]+?)\\s+(?<copy_queue>\\d+)\\s+(?<replay_queue>\\d+)");
+	struct rx *rx = tu_rx("(?<name>\\S+)\\s+(?<status>[A-Za-z "
+	                      "]+?)\\s+(?<copy_queue>\\d+)\\s+(?<replay_queue>\\d+)",
+	                      0);
 	const char *out = "MBX01\\SG1  Service Down  7  52\n";
 	struct obs o;
 	char *err = NULL;
@@ -1315,8 +1185,8 @@ command_parse__named_groups__metrics_facts_status(void **state)
 static void
 command_parse__healthy_group_or_unknown_word__healthy_metric(void **state)
 {
-	struct rx *rx = compile("ok=(?<healthy>\\d) state=(?<status>\\w+)");
-	struct rx *word = compile("state=(?<status>\\w+)");
+	struct rx *rx = tu_rx("ok=(?<healthy>\\d) state=(?<status>\\w+)", 0);
+	struct rx *word = tu_rx("state=(?<status>\\w+)", 0);
 	struct obs o;
 	char *err = NULL;
 
@@ -1347,7 +1217,7 @@ command_parse__healthy_group_or_unknown_word__healthy_metric(void **state)
 static void
 command_run__echo__parsed_with_exit_status(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
@@ -1357,7 +1227,7 @@ command_run__echo__parsed_with_exit_status(void **state)
 	                               "pattern: \"(?<status>\\\\w+) queue=(?<copy_queue>\\\\d+) "
 	                               "replay=(?<replay_queue>\\\\d+)\"\n"),
 	                 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	assert_fact(&o, "status", "Healthy");
 	assert_metric(&o, "healthy", 1);
@@ -1365,17 +1235,17 @@ command_run__echo__parsed_with_exit_status(void **state)
 	assert_metric(&o, "replay_queue", 5);
 	assert_metric(&o, "exit_status", 0);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(
 	    ctx_configure(
 	        &c, "driver: command\ncommand: [/bin/false]\npattern: \"(?<status>\\\\w+)\"\n"),
 	    0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_non_null(o.error);
 	assert_non_null(strstr(o.error, "(exit status 1)"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 /* ---- robustness: every parser on truncated real outputs ------------------ */
@@ -1392,12 +1262,12 @@ parsers__truncated_fixtures__never_crash(void **state)
 	    "pgsql-standby-paused.out",
 	    "dovecot-replicator-queued.txt",
 	};
-	struct rx *rx = compile("(?<status>\\w+)\\s+(?<copy_queue>\\d+)");
+	struct rx *rx = tu_rx("(?<status>\\w+)\\s+(?<copy_queue>\\d+)", 0);
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		size_t len;
-		char *text = read_fixture(files[i], &len);
+		char *text = tu_read_data("copy", files[i], &len);
 
 		for (size_t cut = 0; cut <= len; cut++) {
 			char *part = xstrndup(text, cut);

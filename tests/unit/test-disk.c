@@ -27,45 +27,16 @@
 #include "disk.h"
 #include "obs.h"
 #include "probe.h"
+#include "testutil.h"
 #include "xmalloc.h"
-#include "ytree.h"
-
-/* cmocka 1.1's assert_float_equal converts to float (24-bit mantissa):
-   metrics are doubles and are compared as such */
-#define assert_near(a, b, eps)                                                                     \
-	do {                                                                                       \
-		double a_ = (a), b_ = (b);                                                         \
-		if (!(fabs(a_ - b_) <= (eps)))                                                     \
-			fail_msg("%.12g != %.12g (+-%g)", a_, b_, (double)(eps));                  \
-	} while (0)
 
 #define PROC_FIXTURE TEST_DATA_DIR "/proc"
-
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	buf = xmalloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	*len_r = (size_t)n;
-	return buf;
-}
 
 static struct disk_io
 find_io(const char *file, const char *name, unsigned major, unsigned minor)
 {
 	size_t len;
-	char *text = slurp(file, &len);
+	char *text = tu_slurp(file, &len);
 	struct disk_io io;
 
 	assert_int_equal(disk_io_find(text, len, name, major, minor, &io), 0);
@@ -140,7 +111,7 @@ static void
 disk_io_find__absent_device__not_found(void **state)
 {
 	size_t len;
-	char *text = slurp(TEST_DATA_DIR "/disk/diskstats-procfs", &len);
+	char *text = tu_slurp(TEST_DATA_DIR "/disk/diskstats-procfs", &len);
 	struct disk_io io;
 
 	(void)state;
@@ -224,7 +195,7 @@ expect_mount(const char *file, const char *path, unsigned major, unsigned minor,
              const char *fstype, const char *source)
 {
 	size_t len;
-	char *text = slurp(file, &len);
+	char *text = tu_slurp(file, &len);
 	struct disk_mount m;
 
 	assert_int_equal(disk_mount_find(text, len, path, &m), 0);
@@ -428,53 +399,22 @@ disk_trend__samples_older_than_an_hour__dropped(void **state)
 
 /* ---- whole runs --------------------------------------------------------- */
 
-struct run_ctx {
-	struct target t;
-	struct ynode *root;
-	struct cfgerr errs;
-	void *state;
-};
-
 static int
-ctx_configure(struct run_ctx *c, const char *yaml)
+ctx_configure(struct tu_probe *c, const char *yaml)
 {
-	memset(c, 0, sizeof(*c));
-	cfgerr_init(&c->errs);
-	c->t.name = (char *)"store";
-	c->t.ops = &probe_disk_ops;
-	c->t.timeout_ms = 40; /* the first-run pause is 10 ms */
-	c->root = ytree_load_string("agent.yaml", yaml, strlen(yaml), &c->errs);
-	assert_non_null(c->root);
-	return probe_disk_ops.configure(&c->t, c->root, &c->errs);
-}
-
-static void
-ctx_run(struct run_ctx *c, struct obs *o)
-{
-	obs_init(o);
-	probe_disk_ops.run(&c->t, &c->state, o);
-}
-
-static void
-ctx_free(struct run_ctx *c)
-{
-	if (c->state)
-		probe_disk_ops.free_state(c->state);
-	if (c->t.conf)
-		probe_disk_ops.free_conf(c->t.conf);
-	ytree_free(c->root);
-	cfgerr_free(&c->errs);
+	/* the first-run pause is 10 ms */
+	return tu_probe_configure(c, &probe_disk_ops, "store", yaml, 40);
 }
 
 static void
 disk_run__fixture_proc_dir__facts_and_first_run_latency(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "path: /\nproc_dir: " PROC_FIXTURE "\n"), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	assert_string_equal(obs_get_fact(&o, "mount"), "/");
 	assert_string_equal(obs_get_fact(&o, "fstype"), "ext4");
@@ -492,31 +432,31 @@ disk_run__fixture_proc_dir__facts_and_first_run_latency(void **state)
 	obs_free(&o);
 
 	/* the second run uses the first run's sample */
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_non_null(obs_get_metric(&o, "read_ms"));
 	assert_null(obs_get_metric(&o, "hours_to_full"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void
 disk_run__device_option__overrides_resolution(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "path: /\ndevice: loop0\nproc_dir: " PROC_FIXTURE "\n"),
 	                 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_string_equal(obs_get_fact(&o, "device"), "loop0");
 	assert_non_null(obs_get_metric(&o, "util_pct"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "path: /\ndevice: sdz\nproc_dir: " PROC_FIXTURE "\n"),
 	                 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	assert_null(obs_get_fact(&o, "device"));
 	assert_null(obs_get_metric(&o, "read_ms"));
@@ -524,86 +464,81 @@ disk_run__device_option__overrides_resolution(void **state)
 	                    "device sdz not in " PROC_FIXTURE "/diskstats");
 	assert_non_null(obs_get_metric(&o, "free_pct"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void
 disk_run__missing_path__statvfs_error(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "path: /nonexistent/mxsla\n"), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_string_equal(o.error, "statvfs /nonexistent/mxsla: No such file or directory");
 	assert_int_equal(o.nm, 0);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void
 disk_run__unreadable_proc_dir__space_still_reported(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "path: /\nproc_dir: /nonexistent/proc\n"), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	assert_non_null(obs_get_metric(&o, "free_pct"));
 	assert_null(obs_get_metric(&o, "read_ms"));
 	assert_string_equal(obs_get_fact(&o, "error"),
 	                    "open /nonexistent/proc/self/mountinfo: No such file or directory");
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void
 disk_configure__bad_options__every_error_reported(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "probe: disk\n"), -1); /* no path */
 	assert_true(c.errs.n >= 1);
 	assert_null(c.t.conf);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "path: var/vmail\ndevice: /dev/sda\n"), -1);
 	assert_int_equal(c.errs.n, 2);
 	assert_non_null(strstr(c.errs.msgs[0], "path must be absolute"));
 	assert_non_null(strstr(c.errs.msgs[0], "agent.yaml:1:"));
 	assert_non_null(strstr(c.errs.msgs[1], "agent.yaml:2:"));
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "path: /var\nbogus: 1\n"), -1);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 /* A diskstats past the size cap is refused, not read in part. */
 static void
 disk_run__oversized_diskstats__error_fact(void **state)
 {
-	char dir[] = "/tmp/mxsla-test-proc-XXXXXX";
-	struct run_ctx c;
+	char *dir = tu_mkdtemp("proc");
+	struct tu_probe c;
 	struct obs o;
-	size_t len;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
 	char *self = xasprintf("%s/self", dir);
 	assert_int_equal(mkdir(self, 0755), 0);
 	char *mi = xasprintf("%s/self/mountinfo", dir);
-	char *text = slurp(PROC_FIXTURE "/self/mountinfo", &len);
-	FILE *fp = fopen(mi, "w");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, len, fp), len);
-	fclose(fp);
+	char *text = tu_slurp(PROC_FIXTURE "/self/mountinfo", NULL);
+	tu_write_file(mi, text);
 	free(text);
 	char *ds = xasprintf("%s/diskstats", dir);
-	fp = fopen(ds, "w");
+	FILE *fp = fopen(ds, "w");
 	assert_non_null(fp);
 	/* 1 MiB of lines of other devices, then vda */
 	for (int i = 0; i < 16384; i++)
@@ -613,19 +548,17 @@ disk_run__oversized_diskstats__error_fact(void **state)
 
 	char *yaml = xasprintf("path: /\nproc_dir: %s\n", dir);
 	assert_int_equal(ctx_configure(&c, yaml), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	char *want = xasprintf("%s: larger than 1048576 bytes", ds);
 	assert_string_equal(obs_get_fact(&o, "error"), want);
 	assert_null(obs_get_metric(&o, "read_ms"));
 	assert_non_null(obs_get_metric(&o, "free_pct"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
-	unlink(ds);
-	unlink(mi);
-	rmdir(self);
-	rmdir(dir);
+	tu_rm_rf(dir);
+	free(dir);
 	free(want);
 	free(yaml);
 	free(ds);
@@ -638,15 +571,15 @@ disk_run__oversized_diskstats__error_fact(void **state)
 static void
 disk_run__tmpfs_half_full__free_pct_as_statvfs(void **state)
 {
-	char dir[] = "/tmp/mxsla-test-disk-XXXXXX";
-	struct run_ctx c;
+	char *dir = tu_mkdtemp("disk");
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
 	if (mount("tmpfs", dir, "tmpfs", 0, "size=8m") < 0) {
 		int e = errno;
 		rmdir(dir);
+		free(dir);
 		fprintf(stderr, "# skipped: cannot mount a tmpfs (%s)\n", strerror(e));
 		skip();
 	}
@@ -661,7 +594,7 @@ disk_run__tmpfs_half_full__free_pct_as_statvfs(void **state)
 
 	char *yaml = xasprintf("path: %s\n", dir);
 	assert_int_equal(ctx_configure(&c, yaml), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	double free_pct = *obs_get_metric(&o, "free_pct");
 	assert_true(free_pct > 48.0 && free_pct < 52.0);
@@ -674,11 +607,12 @@ disk_run__tmpfs_half_full__free_pct_as_statvfs(void **state)
 	assert_null(obs_get_metric(&o, "read_ms"));
 	assert_null(obs_get_fact(&o, "error"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	unlink(file);
 	assert_int_equal(umount(dir), 0);
 	rmdir(dir);
+	free(dir);
 	free(file);
 	free(yaml);
 }

@@ -23,60 +23,19 @@
 #include "plugin.h"
 #include "probe.h"
 #include "subproc.h"
-#include "xmalloc.h"
-#include "ytree.h"
+#include "testutil.h"
 
 #define PLUGINS "/usr/lib/nagios/plugins"
-
-static char *read_fixture(const char *name, size_t *len)
-{
-	char *path = xasprintf("%s/plugin/%s", TEST_DATA_DIR, name);
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = xmalloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	free(path);
-	*len = (size_t)n;
-	return buf;
-}
 
 static void parse_fixture(const char *name, struct obs *o)
 {
 	size_t len;
-	char *text = read_fixture(name, &len);
+	char *text = tu_read_data("plugin", name, &len);
 
 	obs_init(o);
 	plugin_parse_output(text, len, o);
 	assert_null(o->error);
 	free(text);
-}
-
-static void metric_is(const struct obs *o, const char *name, double want)
-{
-	const double *v = obs_get_metric(o, name);
-
-	if (v == NULL)
-		fail_msg("metric %s absent", name);
-	if (*v - want > 1e-9 || want - *v > 1e-9)
-		fail_msg("metric %s = %.9g, want %.9g", name, *v, want);
-}
-
-static void fact_is(const struct obs *o, const char *name, const char *want)
-{
-	const char *v = obs_get_fact(o, name);
-
-	if (v == NULL)
-		fail_msg("fact %s absent", name);
-	assert_string_equal(v, want);
 }
 
 /* ---- parsing captured outputs -------------------------------------------- */
@@ -87,23 +46,23 @@ static void plugin_parse__check_disk_quoted_label__sanitised_with_thresholds(voi
 
 	(void)state;
 	parse_fixture("check_disk-quoted-label-warning.out", &o);
-	fact_is(&o, "output", "DISK WARNING - free space: / 81443MiB (83% inode=97%); "
-			      "/tmp/queue mnt/mail spool 10MiB (16% inode=99%); "
-			      "/dev/shm 24103MiB (99% inode=99%);");
+	assert_fact(&o, "output", "DISK WARNING - free space: / 81443MiB (83% inode=97%); "
+				  "/tmp/queue mnt/mail spool 10MiB (16% inode=99%); "
+				  "/dev/shm 24103MiB (99% inode=99%);");
 	/* / */
-	metric_is(&o, "_", 17345544192.0);
-	metric_is(&o, "__warn", 216442024755.0);
-	metric_is(&o, "__crit", 243497277849.0);
-	metric_is(&o, "__min", 0);
-	metric_is(&o, "__max", 270552530944.0);
+	assert_metric(&o, "_", 17345544192.0);
+	assert_metric(&o, "__warn", 216442024755.0);
+	assert_metric(&o, "__crit", 243497277849.0);
+	assert_metric(&o, "__min", 0);
+	assert_metric(&o, "__max", 270552530944.0);
 	/* '/tmp/queue mnt/mail spool' */
-	metric_is(&o, "_tmp_queue_mnt_mail_spool", 55574528);
-	metric_is(&o, "_tmp_queue_mnt_mail_spool_warn", 53687091);
-	metric_is(&o, "_tmp_queue_mnt_mail_spool_crit", 60397977);
-	metric_is(&o, "_tmp_queue_mnt_mail_spool_max", 67108864);
+	assert_metric(&o, "_tmp_queue_mnt_mail_spool", 55574528);
+	assert_metric(&o, "_tmp_queue_mnt_mail_spool_warn", 53687091);
+	assert_metric(&o, "_tmp_queue_mnt_mail_spool_crit", 60397977);
+	assert_metric(&o, "_tmp_queue_mnt_mail_spool_max", 67108864);
 	/* /dev/shm */
-	metric_is(&o, "_dev_shm", 2097152);
-	metric_is(&o, "_dev_shm_max", 25275924480.0);
+	assert_metric(&o, "_dev_shm", 2097152);
+	assert_metric(&o, "_dev_shm_max", 25275924480.0);
 	assert_int_equal(o.nm, 15);
 	assert_null(obs_get_fact(&o, "perfdata_error"));
 	assert_null(obs_get_fact(&o, "long_output"));
@@ -116,18 +75,18 @@ static void plugin_parse__check_load_scaled__empty_fields_absent(void **state)
 
 	(void)state;
 	parse_fixture("check_load-r.out", &o);
-	fact_is(&o, "output", "LOAD OK - scaled load average: 0.01, 0.03, 0.01 - "
-			      "total load average: 0.02, 0.06, 0.02");
-	metric_is(&o, "load1", 0.02);
-	metric_is(&o, "load1_min", 0);
+	assert_fact(&o, "output", "LOAD OK - scaled load average: 0.01, 0.03, 0.01 - "
+				  "total load average: 0.02, 0.06, 0.02");
+	assert_metric(&o, "load1", 0.02);
+	assert_metric(&o, "load1_min", 0);
 	assert_null(obs_get_metric(&o, "load1_warn"));
 	assert_null(obs_get_fact(&o, "load1_warn"));
 	assert_null(obs_get_metric(&o, "load1_max"));
-	metric_is(&o, "scaled_load5", 0.03);
-	metric_is(&o, "scaled_load5_warn", 4);
-	metric_is(&o, "scaled_load5_crit", 8);
-	metric_is(&o, "load15", 0.02);
-	metric_is(&o, "scaled_load15_crit", 6);
+	assert_metric(&o, "scaled_load5", 0.03);
+	assert_metric(&o, "scaled_load5_warn", 4);
+	assert_metric(&o, "scaled_load5_crit", 8);
+	assert_metric(&o, "load15", 0.02);
+	assert_metric(&o, "scaled_load15_crit", 6);
 	/* 6 values, 6 minimums, 3 warn and 3 crit */
 	assert_int_equal(o.nm, 18);
 	obs_free(&o);
@@ -139,20 +98,20 @@ static void plugin_parse__check_procs_ranges__thresholds_as_facts(void **state)
 
 	(void)state;
 	parse_fixture("check_procs-critical.out", &o);
-	fact_is(&o, "output", "PROCS CRITICAL: 0 processes with command name 'postfix'");
-	metric_is(&o, "procs", 0);
-	fact_is(&o, "procs_warn", "5:10");
-	fact_is(&o, "procs_crit", "1:400");
-	metric_is(&o, "procs_min", 0);
+	assert_fact(&o, "output", "PROCS CRITICAL: 0 processes with command name 'postfix'");
+	assert_metric(&o, "procs", 0);
+	assert_fact(&o, "procs_warn", "5:10");
+	assert_fact(&o, "procs_crit", "1:400");
+	assert_metric(&o, "procs_min", 0);
 	assert_null(obs_get_metric(&o, "procs_warn"));
 	assert_int_equal(o.nm, 2);
 	obs_free(&o);
 
 	parse_fixture("check_procs.out", &o);
-	fact_is(&o, "output", "PROCS OK: 121 processes");
-	metric_is(&o, "procs", 121);
-	metric_is(&o, "procs_warn", 250);
-	metric_is(&o, "procs_crit", 400);
+	assert_fact(&o, "output", "PROCS OK: 121 processes");
+	assert_metric(&o, "procs", 121);
+	assert_metric(&o, "procs_warn", 250);
+	assert_metric(&o, "procs_crit", 400);
 	obs_free(&o);
 }
 
@@ -162,36 +121,36 @@ static void plugin_parse__small_plugins__values_and_units_dropped(void **state)
 
 	(void)state;
 	parse_fixture("check_users.out", &o);
-	fact_is(&o, "output", "USERS OK - 0 users currently logged in");
-	metric_is(&o, "users", 0);
-	metric_is(&o, "users_warn", 5);
-	metric_is(&o, "users_crit", 10);
-	metric_is(&o, "users_min", 0);
+	assert_fact(&o, "output", "USERS OK - 0 users currently logged in");
+	assert_metric(&o, "users", 0);
+	assert_metric(&o, "users_warn", 5);
+	assert_metric(&o, "users_crit", 10);
+	assert_metric(&o, "users_min", 0);
 	obs_free(&o);
 
 	parse_fixture("check_smtp.out", &o);
-	fact_is(&o, "output", "SMTP OK - 0.000 sec. response time");
+	assert_fact(&o, "output", "SMTP OK - 0.000 sec. response time");
 	/* time=0.000458s: seconds kept as written */
-	metric_is(&o, "time", 0.000458);
-	metric_is(&o, "time_min", 0);
+	assert_metric(&o, "time", 0.000458);
+	assert_metric(&o, "time_min", 0);
 	assert_int_equal(o.nm, 2);
 	obs_free(&o);
 
 	parse_fixture("check_swap-critical.out", &o);
-	fact_is(&o, "output", "SWAP CRITICAL - 0% free (0MB out of 0MB) - Swap is either "
-			      "disabled, not present, or of zero size.");
-	metric_is(&o, "swap", 0);
-	metric_is(&o, "swap_max", 0);
+	assert_fact(&o, "output", "SWAP CRITICAL - 0% free (0MB out of 0MB) - Swap is either "
+				  "disabled, not present, or of zero size.");
+	assert_metric(&o, "swap", 0);
+	assert_metric(&o, "swap_max", 0);
 	assert_int_equal(o.nm, 5);
 	obs_free(&o);
 
 	parse_fixture("check_dummy-warning.out", &o);
-	fact_is(&o, "output", "WARNING: hello");
+	assert_fact(&o, "output", "WARNING: hello");
 	assert_int_equal(o.nm, 0);
 	obs_free(&o);
 
 	parse_fixture("check_tcp-refused.out", &o);
-	fact_is(&o, "output", "connect to address 127.0.0.1 and port 9: Connection refused");
+	assert_fact(&o, "output", "connect to address 127.0.0.1 and port 9: Connection refused");
 	assert_int_equal(o.nm, 0);
 	obs_free(&o);
 }
@@ -202,19 +161,19 @@ static void plugin_parse__multiline_api_example__long_output_and_later_perfdata(
 
 	(void)state;
 	parse_fixture("nagios-pluginapi-multiline.out", &o);
-	fact_is(&o, "output", "DISK OK - free space: / 3326 MB (56%);");
-	fact_is(&o, "long_output", "/ 15272 MB (77%);\n/boot 68 MB (69%);\n/home 69357 MB (27%);\n"
-				   "/var/log 819 MB (84%);");
-	metric_is(&o, "_", 2643);
-	metric_is(&o, "__max", 5968);
+	assert_fact(&o, "output", "DISK OK - free space: / 3326 MB (56%);");
+	assert_fact(&o, "long_output", "/ 15272 MB (77%);\n/boot 68 MB (69%);\n/home 69357 MB (27%);\n"
+				       "/var/log 819 MB (84%);");
+	assert_metric(&o, "_", 2643);
+	assert_metric(&o, "__max", 5968);
 	/* on the line after the second '|' */
-	metric_is(&o, "_boot", 68);
-	metric_is(&o, "_boot_crit", 93);
+	assert_metric(&o, "_boot", 68);
+	assert_metric(&o, "_boot_crit", 93);
 	/* on the lines after that */
-	metric_is(&o, "_home", 69357);
-	metric_is(&o, "_home_warn", 253404);
-	metric_is(&o, "_var_log", 818);
-	metric_is(&o, "_var_log_max", 980);
+	assert_metric(&o, "_home", 69357);
+	assert_metric(&o, "_home_warn", 253404);
+	assert_metric(&o, "_var_log", 818);
+	assert_metric(&o, "_var_log_max", 980);
 	assert_int_equal(o.nm, 20);
 	obs_free(&o);
 }
@@ -230,16 +189,16 @@ static void plugin_perfdata__quoting_u_and_odd_items__per_guidelines(void **stat
 	(void)state;
 	obs_init(&o);
 	assert_int_equal(plugin_parse_perfdata(perf, strlen(perf), &o), 6);
-	metric_is(&o, "it_s", 1);
+	assert_metric(&o, "it_s", 1);
 	assert_null(obs_get_metric(&o, "a"));
-	metric_is(&o, "b", 5);
-	metric_is(&o, "x_y", 3.5);
-	metric_is(&o, "t", -1500);
+	assert_metric(&o, "b", 5);
+	assert_metric(&o, "x_y", 3.5);
+	assert_metric(&o, "t", -1500);
 	assert_null(obs_get_metric(&o, "c"));
-	metric_is(&o, "perf_status", 4);
-	metric_is(&o, "perf_output", 7);
+	assert_metric(&o, "perf_status", 4);
+	assert_metric(&o, "perf_output", 7);
 	assert_null(obs_get_metric(&o, "status"));
-	fact_is(&o, "perfdata_error", "bad value: c==2");
+	assert_fact(&o, "perfdata_error", "bad value: c==2");
 	obs_free(&o);
 }
 
@@ -250,7 +209,7 @@ static void plugin_parse__no_output__empty_output_fact(void **state)
 	(void)state;
 	obs_init(&o);
 	plugin_parse_output("", 0, &o);
-	fact_is(&o, "output", "");
+	assert_fact(&o, "output", "");
 	assert_int_equal(o.nm, 0);
 	obs_free(&o);
 }
@@ -292,63 +251,32 @@ static void plugin_status__exit_codes_signals_timeouts__nagios_states(void **sta
 
 /* ---- configuration and whole runs ---------------------------------------- */
 
-struct run_ctx {
-	struct target t;
-	struct ynode *root;
-	struct cfgerr errs;
-	void *state;
-};
-
-static int ctx_configure(struct run_ctx *c, const char *yaml, int64_t timeout_ms)
+static int ctx_configure(struct tu_probe *c, const char *yaml, int64_t timeout_ms)
 {
-	memset(c, 0, sizeof(*c));
-	cfgerr_init(&c->errs);
-	c->t.name = (char *)"legacy";
-	c->t.probe = (char *)"plugin";
-	c->t.ops = &probe_plugin_ops;
-	c->t.timeout_ms = timeout_ms;
-	c->root = ytree_load_string("agent.yaml", yaml, strlen(yaml), &c->errs);
-	assert_non_null(c->root);
-	return probe_plugin_ops.configure(&c->t, c->root, &c->errs);
-}
-
-static void ctx_run(struct run_ctx *c, struct obs *o)
-{
-	obs_init(o);
-	probe_plugin_ops.run(&c->t, &c->state, o);
-}
-
-static void ctx_free(struct run_ctx *c)
-{
-	probe_plugin_ops.free_state(c->state);
-	if (c->t.conf)
-		probe_plugin_ops.free_conf(c->t.conf);
-	free(c->t.driver);
-	ytree_free(c->root);
-	cfgerr_free(&c->errs);
+	return tu_probe_configure(c, &probe_plugin_ops, "legacy", yaml, timeout_ms);
 }
 
 static void plugin_configure__command_required(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "name: legacy\nprobe: plugin\n", 10000), -1);
 	assert_true(c.errs.n > 0);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	assert_int_equal(ctx_configure(&c, "command: []\n", 10000), -1);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	assert_int_equal(ctx_configure(&c, "command: [" PLUGINS "/check_load, -w, \"5,4,3\"]\n"
 					   "shell: yes\n", 10000), -1);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	assert_int_equal(ctx_configure(&c, "command: [" PLUGINS "/check_load]\n", 10000), 0);
 	assert_string_equal(c.t.driver, "check_load");
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void plugin_run__check_dummy_warning__status_and_output(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
@@ -356,18 +284,18 @@ static void plugin_run__check_dummy_warning__status_and_output(void **state)
 		skip();
 	assert_int_equal(ctx_configure(&c, "command: [" PLUGINS "/check_dummy, \"1\", hello]\n",
 				       10000), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
-	metric_is(&o, "status", 1);
-	fact_is(&o, "output", "WARNING: hello");
+	assert_metric(&o, "status", 1);
+	assert_fact(&o, "output", "WARNING: hello");
 	assert_int_equal(o.nm, 1);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void plugin_run__check_load__perfdata_metrics(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 	const double *st;
 
@@ -376,76 +304,76 @@ static void plugin_run__check_load__perfdata_metrics(void **state)
 		skip();
 	assert_int_equal(ctx_configure(&c, "command: [" PLUGINS "/check_load, -r, -w, \"500,400,300\","
 					   " -c, \"1000,800,600\"]\n", 10000), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
 	st = obs_get_metric(&o, "status");
 	assert_non_null(st);
 	assert_int_equal(*st, 0);
 	assert_non_null(obs_get_metric(&o, "load1"));
-	metric_is(&o, "scaled_load1_warn", 500);
-	metric_is(&o, "scaled_load15_crit", 600);
+	assert_metric(&o, "scaled_load1_warn", 500);
+	assert_metric(&o, "scaled_load15_crit", 600);
 	assert_non_null(strstr(obs_get_fact(&o, "output"), "LOAD OK"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void plugin_run__bad_exit_and_signal__unknown_with_reason(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "command: [/bin/sh, -c, \"echo 'weird | x=1'; exit 7\"]\n",
 				       10000), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
-	metric_is(&o, "status", 3);
-	fact_is(&o, "output", "exit status 7 is not a plugin status: weird");
-	metric_is(&o, "x", 1);
+	assert_metric(&o, "status", 3);
+	assert_fact(&o, "output", "exit status 7 is not a plugin status: weird");
+	assert_metric(&o, "x", 1);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "command: [/bin/sh, -c, \"kill -9 $$\"]\n", 10000), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
-	metric_is(&o, "status", 3);
-	fact_is(&o, "output", "/bin/sh: killed by signal 9");
+	assert_metric(&o, "status", 3);
+	assert_fact(&o, "output", "/bin/sh: killed by signal 9");
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void plugin_run__sleeps_past_timeout__unknown_in_time(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 	int64_t t0;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "command: [/bin/sleep, \"5\"]\n", 300), 0);
 	t0 = probe_mono_ms();
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_true(probe_mono_ms() - t0 < 3000);
 	assert_null(o.error);
-	metric_is(&o, "status", 3);
+	assert_metric(&o, "status", 3);
 	assert_non_null(strstr(obs_get_fact(&o, "output"), "timed out after"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void plugin_run__program_missing__error(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "command: [/nonexistent/check_mailq, -w, \"100\"]\n",
 				       10000), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_non_null(o.error);
 	assert_non_null(strstr(o.error, "/nonexistent/check_mailq"));
 	assert_null(obs_get_metric(&o, "status"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 int main(void)

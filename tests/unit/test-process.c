@@ -29,45 +29,16 @@
 #include "probe.h"
 #include "process.h"
 #include "rx.h"
+#include "testutil.h"
 #include "xmalloc.h"
-#include "ytree.h"
-
-/* cmocka 1.1's assert_float_equal converts to float (24-bit mantissa):
-   metrics are doubles and are compared as such */
-#define assert_near(a, b, eps)                                                                     \
-	do {                                                                                       \
-		double a_ = (a), b_ = (b);                                                         \
-		if (!(fabs(a_ - b_) <= (eps)))                                                     \
-			fail_msg("%.12g != %.12g (+-%g)", a_, b_, (double)(eps));                  \
-	} while (0)
 
 #define PROC_FIXTURE TEST_DATA_DIR "/proc"
-
-static char *
-slurp(const char *path, size_t *len_r)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	buf = xmalloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	*len_r = (size_t)n;
-	return buf;
-}
 
 static struct process_stat
 stat_of(const char *file)
 {
 	size_t len;
-	char *text = slurp(file, &len);
+	char *text = tu_slurp(file, &len);
 	struct process_stat ps;
 
 	assert_int_equal(process_stat_parse(text, len, &ps), 0);
@@ -144,11 +115,11 @@ process_statm_btime_parse__captured_files__exact_values(void **state)
 	int64_t btime = 0;
 
 	(void)state;
-	text = slurp(PROC_FIXTURE "/16433/statm", &len);
+	text = tu_slurp(PROC_FIXTURE "/16433/statm", &len);
 	assert_int_equal(process_statm_parse(text, len, &pages), 0);
 	assert_int_equal(pages, 452); /* status says VmRSS 1808 kB = 452 * 4 */
 	free(text);
-	text = slurp(PROC_FIXTURE "/stat", &len);
+	text = tu_slurp(PROC_FIXTURE "/stat", &len);
 	assert_int_equal(process_btime_parse(text, len, &btime), 0);
 	assert_int_equal(btime, 1795290236);
 	free(text);
@@ -181,7 +152,7 @@ static void
 process_cmdline__captured_file__flattened_and_argv0(void **state)
 {
 	size_t len;
-	char *text = slurp(PROC_FIXTURE "/16436/cmdline", &len);
+	char *text = tu_slurp(PROC_FIXTURE "/16436/cmdline", &len);
 
 	(void)state;
 	assert_int_equal(process_argv0_is(text, len, "mxsla-long-daemon-name"), 1);
@@ -246,11 +217,8 @@ static size_t
 scan(const char *name, const char *re, int self, struct process_found *f)
 {
 	char *err = NULL;
-	size_t off;
-	struct rx *rx = re ? rx_compile(re, 0, &err, &off) : NULL;
+	struct rx *rx = re ? tu_rx(re, 0) : NULL;
 
-	if (re)
-		assert_non_null(rx);
 	assert_int_equal(process_scan(PROC_FIXTURE, name, rx, self, f, &err), 0);
 	rx_free(rx);
 	return f->n;
@@ -332,30 +300,16 @@ process_scan__missing_proc_dir__error(void **state)
 
 /* ---- whole runs --------------------------------------------------------- */
 
-struct run_ctx {
-	struct target t;
-	struct ynode *root;
-	struct cfgerr errs;
-	void *state;
-};
-
 static int
-ctx_configure(struct run_ctx *c, const char *yaml)
+ctx_configure(struct tu_probe *c, const char *yaml)
 {
-	memset(c, 0, sizeof(*c));
-	cfgerr_init(&c->errs);
-	c->t.name = (char *)"proc";
-	c->t.ops = &probe_process_ops;
-	c->t.timeout_ms = 10000;
-	c->root = ytree_load_string("agent.yaml", yaml, strlen(yaml), &c->errs);
-	assert_non_null(c->root);
-	return probe_process_ops.configure(&c->t, c->root, &c->errs);
+	return tu_probe_configure(c, &probe_process_ops, "proc", yaml, 10000);
 }
 
-static void ctx_configuref(struct run_ctx *c, const char *fmt, ...)
+static void ctx_configuref(struct tu_probe *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void
-ctx_configuref(struct run_ctx *c, const char *fmt, ...)
+ctx_configuref(struct tu_probe *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -369,83 +323,56 @@ ctx_configuref(struct run_ctx *c, const char *fmt, ...)
 }
 
 static void
-ctx_run(struct run_ctx *c, struct obs *o)
-{
-	obs_init(o);
-	probe_process_ops.run(&c->t, &c->state, o);
-}
-
-static void
-ctx_free(struct run_ctx *c)
-{
-	if (c->state)
-		probe_process_ops.free_state(c->state);
-	if (c->t.conf)
-		probe_process_ops.free_conf(c->t.conf);
-	ytree_free(c->root);
-	cfgerr_free(&c->errs);
-}
-
-static double
-metric(const struct obs *o, const char *name)
-{
-	const double *v = obs_get_metric(o, name);
-	if (v == NULL)
-		fail_msg("metric %s absent", name);
-	return *v;
-}
-
-static void
 process_run__captured_tree__count_rss_uptime(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 	long page = sysconf(_SC_PAGESIZE);
 
 	(void)state;
 	ctx_configuref(&c, "process: sleep\nproc_dir: %s\n", PROC_FIXTURE);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
-	assert_near(metric(&o, "count"), 2, 0);
-	assert_near(metric(&o, "rss_kb"), (452.0 + 447.0) * (double)page / 1024.0, 1e-9);
+	assert_near(tu_metric(&o, "count"), 2, 0);
+	assert_near(tu_metric(&o, "rss_kb"), (452.0 + 447.0) * (double)page / 1024.0, 1e-9);
 	/* oldest start: btime 1795290236 + 30304 ticks / CLK_TCK */
 	double start = 1795290236.0 + 30304.0 / (double)sysconf(_SC_CLK_TCK);
-	assert_near(metric(&o, "uptime_s"), (double)time(NULL) - start, 2.0);
+	assert_near(tu_metric(&o, "uptime_s"), (double)time(NULL) - start, 2.0);
 	assert_null(obs_get_metric(&o, "cpu_pct")); /* first run */
 	obs_free(&o);
 	/* the second run sees the same ticks: 0 % */
 	usleep(20000);
-	ctx_run(&c, &o);
-	assert_near(metric(&o, "cpu_pct"), 0, 0);
+	tu_probe_run(&c, &o);
+	assert_near(tu_metric(&o, "cpu_pct"), 0, 0);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void
 process_run__nothing_matches__count_zero_only(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	ctx_configuref(&c, "process: postfix-master\nproc_dir: %s\n", PROC_FIXTURE);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
-	assert_near(metric(&o, "count"), 0, 0);
+	assert_near(tu_metric(&o, "count"), 0, 0);
 	assert_int_equal(o.nm, 1);
 	assert_int_equal(o.nf, 0);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	ctx_configuref(&c, "process: sleep\nproc_dir: /nonexistent/proc\n");
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_string_equal(o.error, "open /nonexistent/proc: No such file or directory");
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 /* Live children: a copy of sleep under a name no other process has. */
-static char tmpdir[64];
+static char *tmpdir;
 
 static char *
 copy_sleep(const char *name)
@@ -507,18 +434,18 @@ static int
 setup_children(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mxsla-test-proc-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	tmpdir = tu_mkdtemp("proc");
+	return 0;
 }
 
 static int
 teardown_children(void **state)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+	int rc = tu_rm_rf(tmpdir);
+
 	(void)state;
-	int rc = system(cmd);
-	free(cmd);
-	return rc == 0 ? 0 : -1;
+	free(tmpdir);
+	return rc;
 }
 
 static uint64_t
@@ -538,7 +465,7 @@ static void
 process_run__own_children_by_name_and_regex__counted(void **state)
 {
 	char name[32], *yaml;
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
@@ -548,54 +475,54 @@ process_run__own_children_by_name_and_regex__counted(void **state)
 	pid_t b = spawn(bin, "0.002");
 
 	ctx_configuref(&c, "process: %s\n", name);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
-	assert_near(metric(&o, "count"), 2, 0);
+	assert_near(tu_metric(&o, "count"), 2, 0);
 	double kb =
 	    (double)(statm_pages(a) + statm_pages(b)) * (double)sysconf(_SC_PAGESIZE) / 1024;
-	assert_near(metric(&o, "rss_kb"), kb, 1e-9);
-	double up = metric(&o, "uptime_s");
+	assert_near(tu_metric(&o, "rss_kb"), kb, 1e-9);
+	double up = tu_metric(&o, "uptime_s");
 	assert_true(up >= 0 && up < 10);
 	assert_null(obs_get_metric(&o, "cpu_pct"));
 	obs_free(&o);
 	usleep(100000);
-	ctx_run(&c, &o);
-	double cpu = metric(&o, "cpu_pct"); /* sleeping: next to nothing */
+	tu_probe_run(&c, &o);
+	double cpu = tu_metric(&o, "cpu_pct"); /* sleeping: next to nothing */
 	assert_true(cpu >= 0 && cpu < 50);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	/* the regex sees the whole command line */
 	yaml = xasprintf("process: '/%s 30 0\\.002$/'\n", name);
 	assert_int_equal(ctx_configure(&c, yaml), 0);
 	free(yaml);
-	ctx_run(&c, &o);
-	assert_near(metric(&o, "count"), 1, 0);
+	tu_probe_run(&c, &o);
+	assert_near(tu_metric(&o, "count"), 1, 0);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	yaml = xasprintf("process: '/%s 30 0\\.00[12]$/'\n", name);
 	assert_int_equal(ctx_configure(&c, yaml), 0);
 	free(yaml);
-	ctx_run(&c, &o);
-	assert_near(metric(&o, "count"), 2, 0);
+	tu_probe_run(&c, &o);
+	assert_near(tu_metric(&o, "count"), 2, 0);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	/* flags after the closing slash */
 	yaml = xasprintf("process: '/MXT-%d 30 0\\.002$/i'\n", (int)getpid());
 	assert_int_equal(ctx_configure(&c, yaml), 0);
 	free(yaml);
-	ctx_run(&c, &o);
-	assert_near(metric(&o, "count"), 1, 0);
+	tu_probe_run(&c, &o);
+	assert_near(tu_metric(&o, "count"), 1, 0);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	/* one exits: one left */
 	reap(a);
 	ctx_configuref(&c, "process: %s\n", name);
-	ctx_run(&c, &o);
-	assert_near(metric(&o, "count"), 1, 0);
+	tu_probe_run(&c, &o);
+	assert_near(tu_metric(&o, "count"), 1, 0);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	reap(b);
 	free(bin);
 }
@@ -604,7 +531,7 @@ static void
 process_run__own_child_with_long_name__counted(void **state)
 {
 	char name[48];
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
@@ -613,16 +540,16 @@ process_run__own_child_with_long_name__counted(void **state)
 	pid_t a = spawn(bin, "0.003");
 
 	ctx_configuref(&c, "process: %s\n", name);
-	ctx_run(&c, &o);
-	assert_near(metric(&o, "count"), 1, 0);
+	tu_probe_run(&c, &o);
+	assert_near(tu_metric(&o, "count"), 1, 0);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	/* same first 15 characters, another name */
 	ctx_configuref(&c, "process: %sx\n", name);
-	ctx_run(&c, &o);
-	assert_near(metric(&o, "count"), 0, 0);
+	tu_probe_run(&c, &o);
+	assert_near(tu_metric(&o, "count"), 0, 0);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	reap(a);
 	free(bin);
 }
@@ -631,10 +558,8 @@ static char *
 write_pidfile(const char *content)
 {
 	char *path = xasprintf("%s/daemon.pid", tmpdir);
-	FILE *fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(content, fp);
-	fclose(fp);
+
+	tu_write_file(path, content);
 	return path;
 }
 
@@ -642,7 +567,7 @@ static void
 process_run__pidfile__running_missing_garbage_zombie(void **state)
 {
 	char name[32], pidtext[32];
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
@@ -653,18 +578,18 @@ process_run__pidfile__running_missing_garbage_zombie(void **state)
 	snprintf(pidtext, sizeof(pidtext), "%d\n", (int)a);
 	char *pf = write_pidfile(pidtext);
 	ctx_configuref(&c, "pidfile: %s\n", pf);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
-	assert_near(metric(&o, "count"), 1, 0);
-	assert_true(metric(&o, "rss_kb") > 0);
-	assert_true(metric(&o, "uptime_s") < 10);
+	assert_near(tu_metric(&o, "count"), 1, 0);
+	assert_true(tu_metric(&o, "rss_kb") > 0);
+	assert_true(tu_metric(&o, "uptime_s") < 10);
 	assert_null(obs_get_fact(&o, "error"));
 	obs_free(&o);
 
 	/* the process is gone: 0 and why */
 	reap(a);
-	ctx_run(&c, &o);
-	assert_near(metric(&o, "count"), 0, 0);
+	tu_probe_run(&c, &o);
+	assert_near(tu_metric(&o, "count"), 0, 0);
 	assert_null(obs_get_metric(&o, "rss_kb"));
 	char *why = xasprintf("pidfile %s: process %d is not running", pf, (int)a);
 	assert_string_equal(obs_get_fact(&o, "error"), why);
@@ -690,15 +615,15 @@ process_run__pidfile__running_missing_garbage_zombie(void **state)
 	}
 	snprintf(pidtext, sizeof(pidtext), "%d\n", (int)z);
 	free(write_pidfile(pidtext));
-	ctx_run(&c, &o);
-	assert_near(metric(&o, "count"), 0, 0);
+	tu_probe_run(&c, &o);
+	assert_near(tu_metric(&o, "count"), 0, 0);
 	obs_free(&o);
 	waitpid(z, NULL, 0);
 
 	/* garbage */
 	free(write_pidfile("not a pid\n"));
-	ctx_run(&c, &o);
-	assert_near(metric(&o, "count"), 0, 0);
+	tu_probe_run(&c, &o);
+	assert_near(tu_metric(&o, "count"), 0, 0);
 	why = xasprintf("pidfile %s: no pid in it", pf);
 	assert_string_equal(obs_get_fact(&o, "error"), why);
 	free(why);
@@ -706,14 +631,14 @@ process_run__pidfile__running_missing_garbage_zombie(void **state)
 
 	/* missing */
 	unlink(pf);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
-	assert_near(metric(&o, "count"), 0, 0);
+	assert_near(tu_metric(&o, "count"), 0, 0);
 	why = xasprintf("pidfile %s: No such file or directory", pf);
 	assert_string_equal(obs_get_fact(&o, "error"), why);
 	free(why);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 	free(pf);
 	free(bin);
 }
@@ -721,44 +646,44 @@ process_run__pidfile__running_missing_garbage_zombie(void **state)
 static void
 process_configure__bad_options__errors_with_location(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "probe: process\n"), -1);
 	assert_int_equal(c.errs.n, 1);
 	assert_non_null(strstr(c.errs.msgs[0], "process or pidfile is required"));
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "process: master\npidfile: /run/x.pid\n"), -1);
 	assert_non_null(strstr(c.errs.msgs[0], "agent.yaml:2:"));
 	assert_non_null(strstr(c.errs.msgs[0], "exclude each other"));
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "process: /master\n"), -1);
 	assert_non_null(strstr(c.errs.msgs[0], "no closing /"));
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "process: /master/q\n"), -1);
 	assert_non_null(strstr(c.errs.msgs[0], "unknown regex flag 'q'"));
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "process: /ab(c/\n"), -1);
 	assert_non_null(strstr(c.errs.msgs[0], "agent.yaml:1:"));
 	assert_non_null(strstr(c.errs.msgs[0], "bad regex"));
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "process: //\n"), -1);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "pidfile: run/x.pid\n"), -1);
 	assert_non_null(strstr(c.errs.msgs[0], "must be absolute"));
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "process: master\nproc_dri: /proc\n"), -1);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "process: '/qmgr|pickup/'\n"), 0);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 int

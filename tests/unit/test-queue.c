@@ -23,64 +23,34 @@
 #include "probe.h"
 #include "queue.h"
 #include "rx.h"
+#include "testutil.h"
 #include "xmalloc.h"
-#include "ytree.h"
 
 /* When the all-queues listing was captured (date +%s right after it). */
 #define CAPTURE_NOW 1795290643
-
-static char *read_fixture(const char *name, size_t *len)
-{
-	char *path = xasprintf("%s/queue/%s", TEST_DATA_DIR, name);
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = xmalloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	free(path);
-	*len = (size_t)n;
-	return buf;
-}
-
-static double metric(const struct obs *o, const char *name)
-{
-	const double *v = obs_get_metric(o, name);
-
-	if (v == NULL)
-		fail_msg("metric %s absent", name);
-	return *v;
-}
 
 /* ---- postfix: postqueue -j ---------------------------------------------- */
 
 static void postfix_parse__all_queues_capture__counts_each_queue(void **state)
 {
 	size_t len;
-	char *text = read_fixture("postqueue-j-all-queues.jsonl", &len);
+	char *text = tu_read_data("queue", "postqueue-j-all-queues.jsonl", &len);
 	struct obs o;
 
 	(void)state;
 	obs_init(&o);
 	assert_int_equal(queue_postfix_parse(text, len, CAPTURE_NOW, 0, &o), 0);
 	assert_null(o.error);
-	assert_int_equal(metric(&o, "total"), 12);
-	assert_int_equal(metric(&o, "active"), 1);
-	assert_int_equal(metric(&o, "deferred"), 6);
-	assert_int_equal(metric(&o, "hold"), 1);
+	assert_int_equal(tu_metric(&o, "total"), 12);
+	assert_int_equal(tu_metric(&o, "active"), 1);
+	assert_int_equal(tu_metric(&o, "deferred"), 6);
+	assert_int_equal(tu_metric(&o, "hold"), 1);
 	/* 3 in incoming + 1 in maildrop */
-	assert_int_equal(metric(&o, "incoming"), 4);
-	assert_int_equal(metric(&o, "size_bytes"), 34414);
-	assert_int_equal(metric(&o, "bad_lines"), 0);
+	assert_int_equal(tu_metric(&o, "incoming"), 4);
+	assert_int_equal(tu_metric(&o, "size_bytes"), 34414);
+	assert_int_equal(tu_metric(&o, "bad_lines"), 0);
 	/* the oldest arrival_time is 1795290508 */
-	assert_int_equal(metric(&o, "oldest_age_s"), CAPTURE_NOW - 1795290508);
+	assert_int_equal(tu_metric(&o, "oldest_age_s"), CAPTURE_NOW - 1795290508);
 	assert_null(obs_get_metric(&o, "corrupt"));
 	obs_free(&o);
 	free(text);
@@ -89,7 +59,7 @@ static void postfix_parse__all_queues_capture__counts_each_queue(void **state)
 static void postfix_parse__all_queues_capture__top_destination_over_active_and_deferred(void **state)
 {
 	size_t len;
-	char *text = read_fixture("postqueue-j-all-queues.jsonl", &len);
+	char *text = tu_read_data("queue", "postqueue-j-all-queues.jsonl", &len);
 	struct obs o;
 
 	(void)state;
@@ -99,7 +69,7 @@ static void postfix_parse__all_queues_capture__top_destination_over_active_and_d
 	   there (oscar active, dave and root deferred) and 2 more that do not
 	   count: hold@ (hold queue) and root@ in maildrop */
 	assert_string_equal(obs_get_fact(&o, "top_destination"), "example.net");
-	assert_int_equal(metric(&o, "top_destination_count"), 4);
+	assert_int_equal(tu_metric(&o, "top_destination_count"), 4);
 	obs_free(&o);
 	free(text);
 }
@@ -107,7 +77,7 @@ static void postfix_parse__all_queues_capture__top_destination_over_active_and_d
 static void postfix_parse__all_queues_capture__last_error_of_newest_deferred(void **state)
 {
 	size_t len;
-	char *text = read_fixture("postqueue-j-all-queues.jsonl", &len);
+	char *text = tu_read_data("queue", "postqueue-j-all-queues.jsonl", &len);
 	struct obs o;
 
 	(void)state;
@@ -128,13 +98,13 @@ static void postfix_parse__empty_queue__zero_counts_no_facts(void **state)
 	obs_init(&o);
 	assert_int_equal(queue_postfix_parse("", 0, CAPTURE_NOW, 0, &o), 0);
 	assert_null(o.error);
-	assert_int_equal(metric(&o, "total"), 0);
-	assert_int_equal(metric(&o, "active"), 0);
-	assert_int_equal(metric(&o, "deferred"), 0);
-	assert_int_equal(metric(&o, "hold"), 0);
-	assert_int_equal(metric(&o, "incoming"), 0);
-	assert_int_equal(metric(&o, "oldest_age_s"), 0);
-	assert_int_equal(metric(&o, "top_destination_count"), 0);
+	assert_int_equal(tu_metric(&o, "total"), 0);
+	assert_int_equal(tu_metric(&o, "active"), 0);
+	assert_int_equal(tu_metric(&o, "deferred"), 0);
+	assert_int_equal(tu_metric(&o, "hold"), 0);
+	assert_int_equal(tu_metric(&o, "incoming"), 0);
+	assert_int_equal(tu_metric(&o, "oldest_age_s"), 0);
+	assert_int_equal(tu_metric(&o, "top_destination_count"), 0);
 	assert_null(obs_get_fact(&o, "top_destination"));
 	assert_null(obs_get_fact(&o, "last_error"));
 	obs_free(&o);
@@ -143,7 +113,7 @@ static void postfix_parse__empty_queue__zero_counts_no_facts(void **state)
 static void postfix_parse__one_bad_line__counted_and_others_kept(void **state)
 {
 	size_t len;
-	char *text = read_fixture("postqueue-j-all-queues.jsonl", &len);
+	char *text = tu_read_data("queue", "postqueue-j-all-queues.jsonl", &len);
 	char *mixed = xasprintf("postqueue: warning: not json\n%s[1,2]\n", text);
 	struct obs o;
 
@@ -151,8 +121,8 @@ static void postfix_parse__one_bad_line__counted_and_others_kept(void **state)
 	obs_init(&o);
 	assert_int_equal(queue_postfix_parse(mixed, strlen(mixed), CAPTURE_NOW, 0, &o), 0);
 	assert_null(o.error);
-	assert_int_equal(metric(&o, "total"), 12);
-	assert_int_equal(metric(&o, "bad_lines"), 2);
+	assert_int_equal(tu_metric(&o, "total"), 12);
+	assert_int_equal(tu_metric(&o, "bad_lines"), 2);
 	obs_free(&o);
 	free(mixed);
 	free(text);
@@ -176,7 +146,7 @@ static void postfix_parse__only_bad_lines__error_names_first(void **state)
 static void postfix_parse__truncated_listing__partial_line_dropped_and_flagged(void **state)
 {
 	size_t len;
-	char *text = read_fixture("postqueue-j-all-queues.jsonl", &len);
+	char *text = tu_read_data("queue", "postqueue-j-all-queues.jsonl", &len);
 	const char *p = text;
 	struct obs o;
 
@@ -186,8 +156,8 @@ static void postfix_parse__truncated_listing__partial_line_dropped_and_flagged(v
 		p = strchr(p, '\n') + 1;
 	obs_init(&o);
 	assert_int_equal(queue_postfix_parse(text, (size_t)(p - text) + 20, CAPTURE_NOW, 1, &o), 0);
-	assert_int_equal(metric(&o, "total"), 4);
-	assert_int_equal(metric(&o, "bad_lines"), 0);
+	assert_int_equal(tu_metric(&o, "total"), 4);
+	assert_int_equal(tu_metric(&o, "bad_lines"), 0);
 	assert_non_null(obs_get_fact(&o, "truncated"));
 	obs_free(&o);
 	free(text);
@@ -195,33 +165,25 @@ static void postfix_parse__truncated_listing__partial_line_dropped_and_flagged(v
 
 static void postfix_count_dir__files__counted_missing_dir_fails(void **state)
 {
-	char tmpl[] = "/tmp/test-queue-XXXXXX";
-	char *dir = mkdtemp(tmpl);
+	char *dir = tu_mkdtemp("queue");
 	long n = -1;
 	char *err = NULL;
 
 	(void)state;
-	assert_non_null(dir);
 	assert_int_equal(queue_postfix_count_dir(dir, &n, &err), 0);
 	assert_int_equal(n, 0);
 	for (int i = 0; i < 3; i++) {
 		char *f = xasprintf("%s/%c1234ABCD", dir, 'A' + i);
-		FILE *fp = fopen(f, "w");
-		assert_non_null(fp);
-		fclose(fp);
+		tu_write_file(f, "");
 		free(f);
 	}
 	assert_int_equal(queue_postfix_count_dir(dir, &n, &err), 0);
 	assert_int_equal(n, 3);
-	for (int i = 0; i < 3; i++) {
-		char *f = xasprintf("%s/%c1234ABCD", dir, 'A' + i);
-		unlink(f);
-		free(f);
-	}
-	rmdir(dir);
+	tu_rm_rf(dir);
 	assert_int_equal(queue_postfix_count_dir(dir, &n, &err), -1);
 	assert_non_null(strstr(err, "No such file or directory"));
 	free(err);
+	free(dir);
 }
 
 /* ---- exim: exim -bp ------------------------------------------------------ */
@@ -229,22 +191,22 @@ static void postfix_count_dir__files__counted_missing_dir_fails(void **state)
 static void exim_parse__real_listing__counts_frozen_and_deferred(void **state)
 {
 	size_t len;
-	char *text = read_fixture("exim-bp-mixed.txt", &len);
+	char *text = tu_read_data("queue", "exim-bp-mixed.txt", &len);
 	struct obs o;
 
 	(void)state;
 	obs_init(&o);
 	assert_int_equal(queue_exim_parse(text, len, 0, &o), 0);
 	assert_null(o.error);
-	assert_int_equal(metric(&o, "total"), 7);
-	assert_int_equal(metric(&o, "hold"), 2);
-	assert_int_equal(metric(&o, "deferred"), 5);
-	assert_int_equal(metric(&o, "corrupt"), 0);
-	assert_int_equal(metric(&o, "bad_lines"), 0);
+	assert_int_equal(tu_metric(&o, "total"), 7);
+	assert_int_equal(tu_metric(&o, "hold"), 2);
+	assert_int_equal(tu_metric(&o, "deferred"), 5);
+	assert_int_equal(tu_metric(&o, "corrupt"), 0);
+	assert_int_equal(tu_metric(&o, "bad_lines"), 0);
 	/* the oldest line says "7d" */
-	assert_int_equal(metric(&o, "oldest_age_s"), 7 * 86400);
+	assert_int_equal(tu_metric(&o, "oldest_age_s"), 7 * 86400);
 	/* 121K + 328 + 45K + 306 + 326 + 266 + 312 */
-	assert_int_equal(metric(&o, "size_bytes"), 121 * 1024 + 328 + 45 * 1024 + 306 + 326 + 266 + 312);
+	assert_int_equal(tu_metric(&o, "size_bytes"), 121 * 1024 + 328 + 45 * 1024 + 306 + 326 + 266 + 312);
 	assert_null(obs_get_metric(&o, "active"));
 	assert_null(obs_get_metric(&o, "incoming"));
 	obs_free(&o);
@@ -254,7 +216,7 @@ static void exim_parse__real_listing__counts_frozen_and_deferred(void **state)
 static void exim_parse__real_listing__top_destination_skips_delivered_and_frozen(void **state)
 {
 	size_t len;
-	char *text = read_fixture("exim-bp-mixed.txt", &len);
+	char *text = tu_read_data("queue", "exim-bp-mixed.txt", &len);
 	struct obs o;
 
 	(void)state;
@@ -263,7 +225,7 @@ static void exim_parse__real_listing__top_destination_skips_delivered_and_frozen
 	/* example.org: board, audit, a, b; example.net: oncall, bob, c (the
 	   frozen sre-team@ does not count); the delivered ceo@ does not count */
 	assert_string_equal(obs_get_fact(&o, "top_destination"), "example.org");
-	assert_int_equal(metric(&o, "top_destination_count"), 4);
+	assert_int_equal(tu_metric(&o, "top_destination_count"), 4);
 	assert_null(obs_get_fact(&o, "last_error"));
 	obs_free(&o);
 	free(text);
@@ -293,11 +255,11 @@ static void exim_parse__spool_errors_and_missing_age__counted_corrupt(void **sta
 	(void)state;
 	obs_init(&o);
 	assert_int_equal(queue_exim_parse(text, strlen(text), 0, &o), 0);
-	assert_int_equal(metric(&o, "total"), 3);
-	assert_int_equal(metric(&o, "hold"), 1);
-	assert_int_equal(metric(&o, "corrupt"), 2);
-	assert_int_equal(metric(&o, "oldest_age_s"), 3 * 3600);
-	assert_int_equal(metric(&o, "bad_lines"), 0);
+	assert_int_equal(tu_metric(&o, "total"), 3);
+	assert_int_equal(tu_metric(&o, "hold"), 1);
+	assert_int_equal(tu_metric(&o, "corrupt"), 2);
+	assert_int_equal(tu_metric(&o, "oldest_age_s"), 3 * 3600);
+	assert_int_equal(tu_metric(&o, "bad_lines"), 0);
 	assert_string_equal(obs_get_fact(&o, "top_destination"), "example.net");
 	obs_free(&o);
 }
@@ -309,9 +271,9 @@ static void exim_parse__empty_queue__zero_counts(void **state)
 	(void)state;
 	obs_init(&o);
 	assert_int_equal(queue_exim_parse("", 0, 0, &o), 0);
-	assert_int_equal(metric(&o, "total"), 0);
-	assert_int_equal(metric(&o, "deferred"), 0);
-	assert_int_equal(metric(&o, "oldest_age_s"), 0);
+	assert_int_equal(tu_metric(&o, "total"), 0);
+	assert_int_equal(tu_metric(&o, "deferred"), 0);
+	assert_int_equal(tu_metric(&o, "oldest_age_s"), 0);
 	obs_free(&o);
 }
 
@@ -351,28 +313,17 @@ static void exim_columns__ages_and_sizes__parsed_as_exim_prints_them(void **stat
 
 /* ---- command: named groups ---------------------------------------------- */
 
-static struct rx *compile(const char *pattern)
-{
-	char *err = NULL;
-	size_t off = 0;
-	struct rx *rx = rx_compile(pattern, 0, &err, &off);
-
-	assert_null(err);
-	assert_non_null(rx);
-	return rx;
-}
-
 static void command_parse__exim_bpc_count__becomes_total(void **state)
 {
 	size_t len;
-	char *text = read_fixture("exim-bpc.txt", &len);
-	struct rx *rx = compile("^(?<total>\\d+)$");
+	char *text = tu_read_data("queue", "exim-bpc.txt", &len);
+	struct rx *rx = tu_rx("^(?<total>\\d+)$", 0);
 	struct obs o;
 
 	(void)state;
 	obs_init(&o);
 	assert_int_equal(queue_command_parse(rx, text, len, &o), 0);
-	assert_int_equal(metric(&o, "total"), 7);
+	assert_int_equal(tu_metric(&o, "total"), 7);
 	obs_free(&o);
 	rx_free(rx);
 	free(text);
@@ -382,15 +333,15 @@ static void command_parse__numeric_and_text_groups__metrics_and_facts(void **sta
 {
 	const char *text = "messages in queue: 3\nmessages in queue but not yet preprocessed: 0\n"
 			   "state: congested \n";
-	struct rx *rx = compile("(?ms)queue: (?<total>\\d+)$.*?preprocessed: (?<incoming>\\S+)"
-				".*?state: (?<state>[^\\n]*)(?<missing>x)?");
+	struct rx *rx = tu_rx("(?ms)queue: (?<total>\\d+)$.*?preprocessed: (?<incoming>\\S+)"
+			      ".*?state: (?<state>[^\\n]*)(?<missing>x)?", 0);
 	struct obs o;
 
 	(void)state;
 	obs_init(&o);
 	assert_int_equal(queue_command_parse(rx, text, strlen(text), &o), 0);
-	assert_int_equal(metric(&o, "total"), 3);
-	assert_int_equal(metric(&o, "incoming"), 0);
+	assert_int_equal(tu_metric(&o, "total"), 3);
+	assert_int_equal(tu_metric(&o, "incoming"), 0);
 	assert_string_equal(obs_get_fact(&o, "state"), "congested");
 	assert_null(obs_get_fact(&o, "missing"));
 	assert_null(obs_get_metric(&o, "missing"));
@@ -400,7 +351,7 @@ static void command_parse__numeric_and_text_groups__metrics_and_facts(void **sta
 
 static void command_parse__no_match__error(void **state)
 {
-	struct rx *rx = compile("deferred: (?<deferred>\\d+)");
+	struct rx *rx = tu_rx("deferred: (?<deferred>\\d+)", 0);
 	struct obs o;
 
 	(void)state;
@@ -413,159 +364,116 @@ static void command_parse__no_match__error(void **state)
 
 /* ---- configuration and whole runs ---------------------------------------- */
 
-struct run_ctx {
-	struct target t;
-	struct ynode *root;
-	struct cfgerr errs;
-	void *state;
-};
-
-static int ctx_configure(struct run_ctx *c, const char *yaml, int64_t timeout_ms)
+static int ctx_configure(struct tu_probe *c, const char *yaml, int64_t timeout_ms)
 {
-	memset(c, 0, sizeof(*c));
-	cfgerr_init(&c->errs);
-	c->t.name = (char *)"queue";
-	c->t.probe = (char *)"queue";
-	c->t.ops = &probe_queue_ops;
-	c->t.timeout_ms = timeout_ms;
-	c->root = ytree_load_string("agent.yaml", yaml, strlen(yaml), &c->errs);
-	assert_non_null(c->root);
-	return probe_queue_ops.configure(&c->t, c->root, &c->errs);
-}
-
-static void ctx_run(struct run_ctx *c, struct obs *o)
-{
-	obs_init(o);
-	probe_queue_ops.run(&c->t, &c->state, o);
-}
-
-static void ctx_free(struct run_ctx *c)
-{
-	probe_queue_ops.free_state(c->state);
-	if (c->t.conf)
-		probe_queue_ops.free_conf(c->t.conf);
-	free(c->t.driver);
-	ytree_free(c->root);
-	cfgerr_free(&c->errs);
-}
-
-static int errs_contain(const struct cfgerr *e, const char *needle)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (strstr(e->msgs[i], needle))
-			return 1;
-	return 0;
+	return tu_probe_configure(c, &probe_queue_ops, "queue", yaml, timeout_ms);
 }
 
 static void queue_configure__options_of_other_drivers__rejected(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "name: q\nprobe: queue\ndriver: exim\nconfig_dir: /etc/postfix\n",
 				       10000), -1);
-	assert_true(errs_contain(&c.errs, "config_dir is only for driver postfix"));
-	ctx_free(&c);
+	assert_true(tu_errs_contain(&c.errs, "config_dir is only for driver postfix"));
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "name: q\nprobe: queue\ndriver: command\ncommand: [mailq]\n",
 				       10000), -1);
-	assert_true(errs_contain(&c.errs, "driver command needs pattern"));
-	ctx_free(&c);
+	assert_true(tu_errs_contain(&c.errs, "driver command needs pattern"));
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "driver: command\ncommand: [mailq]\npattern: \"\\\\d+\"\n",
 				       10000), -1);
-	assert_true(errs_contain(&c.errs, "no named group"));
-	ctx_free(&c);
+	assert_true(tu_errs_contain(&c.errs, "no named group"));
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "driver: sendmail\n", 10000), -1);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "driver: postfix\nconfig_dir: etc/postfix\n", 10000), -1);
-	assert_true(errs_contain(&c.errs, "config_dir must be absolute"));
-	ctx_free(&c);
+	assert_true(tu_errs_contain(&c.errs, "config_dir must be absolute"));
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "name: q\nprobe: queue\ndriver: postfix\n", 10000), 0);
 	assert_string_equal(c.t.driver, "postfix");
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void queue_run__postqueue_missing__error(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "driver: postfix\npostqueue: /nonexistent/sbin/postqueue\n"
 					   "postconf: /nonexistent/sbin/postconf\n", 10000), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_non_null(o.error);
 	assert_non_null(strstr(o.error, "/nonexistent/sbin/postqueue"));
 	assert_null(obs_get_metric(&o, "total"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void queue_run__real_postqueue_without_queue_directory__fatal_line(void **state)
 {
-	char tmpl[] = "/tmp/test-queue-pf-XXXXXX";
 	char *dir;
-	char *cf, *yaml;
-	FILE *f;
-	struct run_ctx c;
+	char *cf, *main_cf, *yaml;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	if (access("/usr/sbin/postqueue", X_OK) != 0)
 		skip();
-	dir = mkdtemp(tmpl);
-	assert_non_null(dir);
+	dir = tu_mkdtemp("queue-pf");
 	cf = xasprintf("%s/main.cf", dir);
-	f = fopen(cf, "w");
-	assert_non_null(f);
-	fprintf(f, "queue_directory = %s/no-such-spool\nmaillog_file = /dev/stdout\n", dir);
-	fclose(f);
+	main_cf = xasprintf("queue_directory = %s/no-such-spool\nmaillog_file = /dev/stdout\n", dir);
+	tu_write_file(cf, main_cf);
 	yaml = xasprintf("driver: postfix\nconfig_dir: %s\npostqueue: /usr/sbin/postqueue\n", dir);
 	assert_int_equal(ctx_configure(&c, yaml, 10000), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_non_null(o.error);
 	/* "postqueue: fatal: chdir /tmp/.../no-such-spool: No such file or directory" */
 	assert_non_null(strstr(o.error, "postqueue: fatal:"));
 	assert_non_null(strstr(o.error, "no-such-spool"));
 	obs_free(&o);
-	ctx_free(&c);
-	unlink(cf);
-	rmdir(dir);
+	tu_probe_free(&c);
+	tu_rm_rf(dir);
+	free(dir);
 	free(cf);
+	free(main_cf);
 	free(yaml);
 }
 
 static void queue_run__command_driver__real_program_output_matched(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "driver: command\n"
 					   "command: [/bin/echo, \"messages in queue: 42\"]\n"
 					   "pattern: \"messages in queue: (?<total>\\\\d+)\"\n", 10000), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_null(o.error);
-	assert_int_equal(metric(&o, "total"), 42);
+	assert_int_equal(tu_metric(&o, "total"), 42);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "driver: command\ncommand: [/bin/false]\n"
 					   "pattern: \"(?<total>\\\\d+)\"\n", 10000), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_non_null(o.error);
 	assert_non_null(strstr(o.error, "exit status 1"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void queue_run__program_sleeps_past_timeout__error_in_time(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 	int64_t t0;
 
@@ -573,34 +481,34 @@ static void queue_run__program_sleeps_past_timeout__error_in_time(void **state)
 	assert_int_equal(ctx_configure(&c, "driver: command\ncommand: [/bin/sleep, \"5\"]\n"
 					   "pattern: \"(?<total>\\\\d+)\"\n", 300), 0);
 	t0 = probe_mono_ms();
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_true(probe_mono_ms() - t0 < 3000);
 	assert_non_null(o.error);
 	assert_non_null(strstr(o.error, "timed out"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 
 	assert_int_equal(ctx_configure(&c, "driver: exim\nexim: /bin/sleep\n", 300), 0);
 	t0 = probe_mono_ms();
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_true(probe_mono_ms() - t0 < 3000);
 	assert_non_null(o.error);
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void queue_run__exim_missing__error(void **state)
 {
-	struct run_ctx c;
+	struct tu_probe c;
 	struct obs o;
 
 	(void)state;
 	assert_int_equal(ctx_configure(&c, "driver: exim\nexim: /nonexistent/exim4\n", 10000), 0);
-	ctx_run(&c, &o);
+	tu_probe_run(&c, &o);
 	assert_non_null(o.error);
 	assert_non_null(strstr(o.error, "/nonexistent/exim4"));
 	obs_free(&o);
-	ctx_free(&c);
+	tu_probe_free(&c);
 }
 
 static void queue_stderr_reason__fatal_line_preferred(void **state)
@@ -609,7 +517,7 @@ static void queue_stderr_reason__fatal_line_preferred(void **state)
 
 	(void)state;
 	size_t len;
-	char *down = read_fixture("postqueue-j-down.stderr", &len);
+	char *down = tu_read_data("queue", "postqueue-j-down.stderr", &len);
 	r = queue_stderr_reason(down);
 	assert_string_equal(r, "postqueue: fatal: Queue report unavailable - mail system is down "
 			       "(Connect to the Postfix showq service: No such file or directory)");

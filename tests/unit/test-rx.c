@@ -15,18 +15,7 @@
 #include <cmocka.h>
 
 #include "rx.h"
-
-static struct rx *
-compile_ok(const char *pattern, unsigned flags)
-{
-	char *err = NULL;
-	size_t off = 0;
-	struct rx *rx = rx_compile(pattern, flags, &err, &off);
-
-	assert_null(err);
-	assert_non_null(rx);
-	return rx;
-}
+#include "testutil.h"
 
 static int
 match(const struct rx *rx, const char *s)
@@ -37,7 +26,7 @@ match(const struct rx *rx, const char *s)
 static void
 rx_match__plain_pattern__matches_substring_only(void **state)
 {
-	struct rx *rx = compile_ok("ESMTP", 0);
+	struct rx *rx = tu_rx("ESMTP", 0);
 
 	(void)state;
 	assert_string_equal(rx_pattern(rx), "ESMTP");
@@ -72,25 +61,25 @@ rx_compile__flags__change_matching(void **state)
 	struct rx *rx;
 
 	(void)state;
-	rx = compile_ok("esmtp", RX_CASELESS);
+	rx = tu_rx("esmtp", RX_CASELESS);
 	assert_int_equal(match(rx, "220 ESMTP"), 1);
 	rx_free(rx);
 
-	rx = compile_ok("^b$", 0);
+	rx = tu_rx("^b$", 0);
 	assert_int_equal(match(rx, "a\nb"), 0);
 	rx_free(rx);
-	rx = compile_ok("^b$", RX_MULTILINE);
+	rx = tu_rx("^b$", RX_MULTILINE);
 	assert_int_equal(match(rx, "a\nb"), 1);
 	rx_free(rx);
 
-	rx = compile_ok("a.b", 0);
+	rx = tu_rx("a.b", 0);
 	assert_int_equal(match(rx, "a\nb"), 0);
 	rx_free(rx);
-	rx = compile_ok("a.b", RX_DOTALL);
+	rx = tu_rx("a.b", RX_DOTALL);
 	assert_int_equal(match(rx, "a\nb"), 1);
 	rx_free(rx);
 
-	rx = compile_ok("E S M T P # comment", RX_EXTENDED);
+	rx = tu_rx("E S M T P # comment", RX_EXTENDED);
 	assert_int_equal(match(rx, "ESMTP"), 1);
 	rx_free(rx);
 }
@@ -117,7 +106,7 @@ rx_compile__bad_pattern__error_and_offset(void **state)
 static void
 rx_match__invalid_utf8_subject__matches_bytes(void **state)
 {
-	struct rx *rx = compile_ok("b.d", 0);
+	struct rx *rx = tu_rx("b.d", 0);
 
 	(void)state;
 	assert_int_equal(match(rx, "ab\xff" "d"), 1);
@@ -128,7 +117,7 @@ rx_match__invalid_utf8_subject__matches_bytes(void **state)
 static void
 rx_match__pathological_pattern__returns_error_quickly(void **state)
 {
-	struct rx *rx = compile_ok("^(a+)+$", 0);
+	struct rx *rx = tu_rx("^(a+)+$", 0);
 	char subject[64];
 	struct timespec t0, t1;
 	double secs;
@@ -170,7 +159,7 @@ collect(void *ctx, const char *name, const char *value, size_t vlen)
 static void
 rx_match_groups__named_groups__reported_in_name_order(void **state)
 {
-	struct rx *rx = compile_ok("^(?<queue>\\w+): (?<count>\\d+)(?: oldest (?<age>\\d+))?", 0);
+	struct rx *rx = tu_rx("^(?<queue>\\w+): (?<count>\\d+)(?: oldest (?<age>\\d+))?", 0);
 	struct seen s;
 	const char *line = "deferred: 137";
 
@@ -207,7 +196,7 @@ rx_match_groups__named_groups__reported_in_name_order(void **state)
 static void
 rx_match_group_n__numbered_group__copied_or_null(void **state)
 {
-	struct rx *rx = compile_ok("(\\d+) (x)?(\\w+)", 0);
+	struct rx *rx = tu_rx("(\\d+) (x)?(\\w+)", 0);
 	const char *line = "250 SIZE";
 	char *g;
 

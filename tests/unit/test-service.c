@@ -40,6 +40,7 @@
 #include "obs.h"
 #include "probe.h"
 #include "service.h"
+#include "testutil.h"
 #include "xmalloc.h"
 #include "ytree.h"
 
@@ -47,36 +48,12 @@ extern char **environ;
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static char *
-read_fixture(const char *name, size_t *len_r)
-{
-	char path[1024];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/service/%s", TEST_DATA_DIR, name);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = xmalloc((size_t)n + 1);
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
-		fail_msg("short read on %s", path);
-	buf[n] = '\0';
-	fclose(f);
-	*len_r = (size_t)n;
-	return buf;
-}
-
 static struct service_reply
 parse_fixture(enum service_proto p, const char *name)
 {
 	struct service_reply r;
 	size_t len;
-	char *text = read_fixture(name, &len);
+	char *text = tu_read_data("service", name, &len);
 
 	memset(&r, 0, sizeof(r));
 	service_parse_responses(p, text, len, &r);
@@ -158,24 +135,6 @@ run_target(struct target *t, struct obs *o, double *elapsed_r)
 	if (elapsed_r != NULL)
 		*elapsed_r = mono_ms() - t0;
 	assert_null(state);
-}
-
-static double
-metric(const struct obs *o, const char *name)
-{
-	const double *v = obs_get_metric(o, name);
-	if (v == NULL)
-		fail_msg("metric %s is absent", name);
-	return *v;
-}
-
-static const char *
-fact(const struct obs *o, const char *name)
-{
-	const char *v = obs_get_fact(o, name);
-	if (v == NULL)
-		fail_msg("fact %s is absent", name);
-	return v;
 }
 
 /* ---- a scripted line server in a thread -------------------------------------- */
@@ -715,7 +674,7 @@ static void
 service_cert_from_entries__real_certinfo__subject_issuer_days(void **state)
 {
 	size_t len;
-	char *text = read_fixture("curl-certinfo-dovecot-imaps.txt", &len);
+	char *text = tu_read_data("service", "curl-certinfo-dovecot-imaps.txt", &len);
 	const char *entries[128];
 	size_t n = 0;
 	struct service_result res;
@@ -855,12 +814,13 @@ service_run__smtp__banner_capabilities_and_polite_quit(void **state)
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
 	assert_null(o.error);
-	assert_int_equal((int)metric(&o, "up"), 1);
-	assert_int_equal((int)metric(&o, "tls"), 0);
-	assert_true(metric(&o, "connect_ms") > 0);
-	assert_true(metric(&o, "response_ms") >= metric(&o, "connect_ms"));
-	assert_string_equal(fact(&o, "banner"), "220 mx.example.org ESMTP test");
-	assert_string_equal(fact(&o, "capabilities"), "PIPELINING SIZE 10240000 STARTTLS 8BITMIME");
+	assert_int_equal((int)tu_metric(&o, "up"), 1);
+	assert_int_equal((int)tu_metric(&o, "tls"), 0);
+	assert_true(tu_metric(&o, "connect_ms") > 0);
+	assert_true(tu_metric(&o, "response_ms") >= tu_metric(&o, "connect_ms"));
+	assert_string_equal(tu_fact(&o, "banner"), "220 mx.example.org ESMTP test");
+	assert_string_equal(tu_fact(&o, "capabilities"),
+	                    "PIPELINING SIZE 10240000 STARTTLS 8BITMIME");
 	assert_null(obs_get_fact(&o, "error"));
 	assert_null(obs_get_metric(&o, "cert_days_left"));
 	ts_stop(&s);
@@ -880,11 +840,11 @@ service_run__imap__capability_and_logout(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: imap, port: %d}", s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 1);
+	assert_int_equal((int)tu_metric(&o, "up"), 1);
 	assert_string_equal(
-	    fact(&o, "banner"),
+	    tu_fact(&o, "banner"),
 	    "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] imap.example.org ready.");
-	assert_string_equal(fact(&o, "capabilities"),
+	assert_string_equal(tu_fact(&o, "capabilities"),
 	                    "IMAP4rev1 SASL-IR ID ENABLE IDLE LITERAL+ STARTTLS LOGINDISABLED");
 	ts_stop(&s);
 	assert_non_null(strstr(s.log, " CAPABILITY\n"));
@@ -905,9 +865,9 @@ service_run__pop3__capa_list(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: pop3, port: %d}", s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 1);
-	assert_string_equal(fact(&o, "banner"), "+OK pop.example.org ready.");
-	assert_string_equal(fact(&o, "capabilities"),
+	assert_int_equal((int)tu_metric(&o, "up"), 1);
+	assert_string_equal(tu_fact(&o, "banner"), "+OK pop.example.org ready.");
+	assert_string_equal(tu_fact(&o, "capabilities"),
 	                    "CAPA TOP UIDL RESP-CODES PIPELINING STLS USER SASL PLAIN");
 	ts_stop(&s);
 	assert_string_equal(s.log, "CAPA\nQUIT\n");
@@ -928,8 +888,8 @@ service_run__smtp_silent_server__times_out_as_down(void **state)
 	struct target *t = make_target(yaml, 1000);
 	run_target(t, &o, &elapsed);
 	assert_null(o.error); /* down, not unknown */
-	assert_int_equal((int)metric(&o, "up"), 0);
-	assert_string_equal(fact(&o, "error"), "timed out waiting for greeting (1000 ms)");
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
+	assert_string_equal(tu_fact(&o, "error"), "timed out waiting for greeting (1000 ms)");
 	assert_null(obs_get_metric(&o, "response_ms"));
 	assert_true(elapsed >= 900 && elapsed <= 1500);
 	ts_stop(&s);
@@ -949,11 +909,11 @@ service_run__imaps_silent_server__times_out_in_handshake(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: imaps, port: %d}", s.port);
 	struct target *t = make_target(yaml, 800);
 	run_target(t, &o, &elapsed);
-	assert_int_equal((int)metric(&o, "up"), 0);
-	assert_int_equal((int)metric(&o, "tls"), 0);
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
+	assert_int_equal((int)tu_metric(&o, "tls"), 0);
 	snprintf(want, sizeof(want),
 	         "timed out in the TLS handshake with 127.0.0.1 port %d (800 ms)", s.port);
-	assert_string_equal(fact(&o, "error"), want);
+	assert_string_equal(tu_fact(&o, "error"), want);
 	assert_true(elapsed >= 700 && elapsed <= 1300);
 	ts_stop(&s);
 	obs_free(&o);
@@ -971,10 +931,10 @@ service_run__smtp_closed_port__connection_refused(void **state)
 	struct target *t = make_target(yaml, 2000);
 	run_target(t, &o, NULL);
 	assert_null(o.error);
-	assert_int_equal((int)metric(&o, "up"), 0);
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
 	char want[128];
 	snprintf(want, sizeof(want), "connect to 127.0.0.1 port %d: Connection refused", port);
-	assert_string_equal(fact(&o, "error"), want);
+	assert_string_equal(tu_fact(&o, "error"), want);
 	assert_null(obs_get_metric(&o, "connect_ms"));
 	assert_null(obs_get_metric(&o, "tls"));
 	obs_free(&o);
@@ -993,9 +953,9 @@ service_run__expect_mismatch__down_with_pattern_in_error(void **state)
 	         s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 0);
-	assert_string_equal(fact(&o, "error"), "banner does not match expect /^220 other\\./");
-	assert_string_equal(fact(&o, "banner"), "220 mx.example.org ESMTP test");
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
+	assert_string_equal(tu_fact(&o, "error"), "banner does not match expect /^220 other\\./");
+	assert_string_equal(tu_fact(&o, "banner"), "220 mx.example.org ESMTP test");
 	obs_free(&o);
 	free_target(t);
 
@@ -1003,7 +963,7 @@ service_run__expect_mismatch__down_with_pattern_in_error(void **state)
 	         s.port);
 	t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 1);
+	assert_int_equal((int)tu_metric(&o, "up"), 1);
 	assert_null(obs_get_fact(&o, "error"));
 	ts_stop(&s);
 	obs_free(&o);
@@ -1021,10 +981,10 @@ service_run__smtp_refusing_greeting__down_with_greeting(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: smtp, port: %d}", s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 0);
-	assert_string_equal(fact(&o, "error"),
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
+	assert_string_equal(tu_fact(&o, "error"),
 	                    "unexpected greeting: 554 5.3.2 mx.example.org No service");
-	assert_string_equal(fact(&o, "banner"), "554 5.3.2 mx.example.org No service");
+	assert_string_equal(tu_fact(&o, "banner"), "554 5.3.2 mx.example.org No service");
 	ts_stop(&s);
 	obs_free(&o);
 	free_target(t);
@@ -1041,10 +1001,11 @@ service_run__starttls_not_offered__down(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: smtp, port: %d, starttls: true}", s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 0);
-	assert_int_equal((int)metric(&o, "tls"), 0);
-	assert_string_equal(fact(&o, "error"), "STARTTLS requested but not offered by the server");
-	assert_string_equal(fact(&o, "capabilities"), "PIPELINING 8BITMIME");
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
+	assert_int_equal((int)tu_metric(&o, "tls"), 0);
+	assert_string_equal(tu_fact(&o, "error"),
+	                    "STARTTLS requested but not offered by the server");
+	assert_string_equal(tu_fact(&o, "capabilities"), "PIPELINING 8BITMIME");
 	ts_stop(&s);
 	obs_free(&o);
 	free_target(t);
@@ -1062,8 +1023,9 @@ service_run__smtp_over_ipv6_loopback__up(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: smtp, host: \"::1\", port: %d}", s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 1);
-	assert_string_equal(fact(&o, "capabilities"), "PIPELINING SIZE 10240000 STARTTLS 8BITMIME");
+	assert_int_equal((int)tu_metric(&o, "up"), 1);
+	assert_string_equal(tu_fact(&o, "capabilities"),
+	                    "PIPELINING SIZE 10240000 STARTTLS 8BITMIME");
 	ts_stop(&s);
 	obs_free(&o);
 	free_target(t);
@@ -1080,12 +1042,12 @@ service_run__http__status_line_and_server(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: http, port: %d, path: /health}", s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 1);
-	assert_int_equal((int)metric(&o, "http_status"), 200);
-	assert_int_equal((int)metric(&o, "tls"), 0);
-	assert_string_equal(fact(&o, "banner"), "HTTP/1.1 200 OK");
-	assert_string_equal(fact(&o, "server"), "tsrv/1.0");
-	assert_true(metric(&o, "response_ms") >= 0);
+	assert_int_equal((int)tu_metric(&o, "up"), 1);
+	assert_int_equal((int)tu_metric(&o, "http_status"), 200);
+	assert_int_equal((int)tu_metric(&o, "tls"), 0);
+	assert_string_equal(tu_fact(&o, "banner"), "HTTP/1.1 200 OK");
+	assert_string_equal(tu_fact(&o, "server"), "tsrv/1.0");
+	assert_true(tu_metric(&o, "response_ms") >= 0);
 	ts_stop(&s);
 	assert_non_null(strstr(s.log, "GET /health HTTP/1.1\n"));
 	obs_free(&o);
@@ -1103,9 +1065,9 @@ service_run__http_503__down_with_status(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: http, port: %d}", s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 0);
-	assert_int_equal((int)metric(&o, "http_status"), 503);
-	assert_string_equal(fact(&o, "error"), "HTTP status 503");
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
+	assert_int_equal((int)tu_metric(&o, "http_status"), 503);
+	assert_string_equal(tu_fact(&o, "error"), "HTTP status 503");
 	ts_stop(&s);
 	obs_free(&o);
 	free_target(t);
@@ -1183,13 +1145,13 @@ service_run__https_self_signed__tls_and_certificate(void **state)
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	assert_null(obs_get_fact(&o, "error"));
-	assert_int_equal((int)metric(&o, "up"), 1);
-	assert_int_equal((int)metric(&o, "tls"), 1);
-	assert_int_equal((int)metric(&o, "http_status"), 200);
-	assert_string_equal(fact(&o, "cert_subject"), "CN = svc-test.example, O = mxsla test");
-	assert_string_equal(fact(&o, "cert_issuer"), "CN = svc-test.example, O = mxsla test");
+	assert_int_equal((int)tu_metric(&o, "up"), 1);
+	assert_int_equal((int)tu_metric(&o, "tls"), 1);
+	assert_int_equal((int)tu_metric(&o, "http_status"), 200);
+	assert_string_equal(tu_fact(&o, "cert_subject"), "CN = svc-test.example, O = mxsla test");
+	assert_string_equal(tu_fact(&o, "cert_issuer"), "CN = svc-test.example, O = mxsla test");
 	double want = floor(difftime((time_t)4948890512LL, time(NULL)) / 86400.0 * 10.0) / 10.0;
-	assert_true(fabs(metric(&o, "cert_days_left") - want) <= 0.1 + 1e-9);
+	assert_true(fabs(tu_metric(&o, "cert_days_left") - want) <= 0.1 + 1e-9);
 	obs_free(&o);
 	free_target(t);
 }
@@ -1209,8 +1171,8 @@ service_run__https_verify_self_signed__down(void **state)
 	run_target(t, &o, NULL);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
-	assert_int_equal((int)metric(&o, "up"), 0);
-	assert_non_null(strstr(fact(&o, "error"), "certificate"));
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
+	assert_non_null(strstr(tu_fact(&o, "error"), "certificate"));
 	obs_free(&o);
 	free_target(t);
 }
@@ -1230,12 +1192,12 @@ service_run__lmtp__lhlo_capabilities(void **state)
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
 	assert_null(o.error);
-	assert_int_equal((int)metric(&o, "up"), 1);
-	assert_int_equal((int)metric(&o, "tls"), 0);
-	assert_true(metric(&o, "connect_ms") > 0);
-	assert_true(metric(&o, "response_ms") >= metric(&o, "connect_ms"));
-	assert_string_equal(fact(&o, "banner"), "220 lmtp.example.org LMTP ready");
-	assert_string_equal(fact(&o, "capabilities"), "PIPELINING ENHANCEDSTATUSCODES 8BITMIME");
+	assert_int_equal((int)tu_metric(&o, "up"), 1);
+	assert_int_equal((int)tu_metric(&o, "tls"), 0);
+	assert_true(tu_metric(&o, "connect_ms") > 0);
+	assert_true(tu_metric(&o, "response_ms") >= tu_metric(&o, "connect_ms"));
+	assert_string_equal(tu_fact(&o, "banner"), "220 lmtp.example.org LMTP ready");
+	assert_string_equal(tu_fact(&o, "capabilities"), "PIPELINING ENHANCEDSTATUSCODES 8BITMIME");
 	ts_stop(&s);
 	assert_string_equal(s.log, "LHLO mxsla-test.example\nQUIT\n");
 	obs_free(&o);
@@ -1253,10 +1215,10 @@ service_run__lmtp_refusing_greeting__down(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: lmtp, port: %d}", s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 0);
-	assert_string_equal(fact(&o, "error"),
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
+	assert_string_equal(tu_fact(&o, "error"),
 	                    "unexpected greeting: 421 4.3.2 Service shutting down");
-	assert_string_equal(fact(&o, "banner"), "421 4.3.2 Service shutting down");
+	assert_string_equal(tu_fact(&o, "banner"), "421 4.3.2 Service shutting down");
 	ts_stop(&s);
 	obs_free(&o);
 	free_target(t);
@@ -1275,8 +1237,8 @@ service_run__lmtp_silent_server__gives_up_at_timeout(void **state)
 	struct target *t = make_target(yaml, 800);
 	run_target(t, &o, &elapsed);
 	assert_null(o.error);
-	assert_int_equal((int)metric(&o, "up"), 0);
-	assert_string_equal(fact(&o, "error"), "timed out waiting for greeting (800 ms)");
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
+	assert_string_equal(tu_fact(&o, "error"), "timed out waiting for greeting (800 ms)");
 	assert_true(elapsed >= 700 && elapsed <= 1300);
 	ts_stop(&s);
 	obs_free(&o);
@@ -1295,8 +1257,8 @@ service_run__tcp_without_expect__up_on_connect(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: tcp, port: %d}", s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, &elapsed);
-	assert_int_equal((int)metric(&o, "up"), 1);
-	assert_true(metric(&o, "connect_ms") > 0);
+	assert_int_equal((int)tu_metric(&o, "up"), 1);
+	assert_true(tu_metric(&o, "connect_ms") > 0);
 	assert_null(obs_get_fact(&o, "banner"));
 	assert_true(elapsed < 1000); /* does not wait for a banner */
 	ts_stop(&s);
@@ -1316,9 +1278,9 @@ service_run__tcp_send_and_expect__matching_line(void **state)
 	         "{protocol: tcp, port: %d, send: \"PING\\r\\n\", expect: \"^PONG\"}", s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 1);
-	assert_string_equal(fact(&o, "banner"), "hello");
-	assert_true(metric(&o, "response_ms") >= metric(&o, "connect_ms"));
+	assert_int_equal((int)tu_metric(&o, "up"), 1);
+	assert_string_equal(tu_fact(&o, "banner"), "hello");
+	assert_true(tu_metric(&o, "response_ms") >= tu_metric(&o, "connect_ms"));
 	ts_stop(&s);
 	assert_string_equal(s.log, "PING\n");
 	obs_free(&o);
@@ -1336,9 +1298,9 @@ service_run__tcp_expect_on_closing_server__mismatch(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: tcp, port: %d, expect: \"^220 \"}", s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 0);
-	assert_string_equal(fact(&o, "error"), "banner does not match expect /^220 /");
-	assert_string_equal(fact(&o, "banner"), "SSH-2.0-OpenSSH_9.2");
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
+	assert_string_equal(tu_fact(&o, "error"), "banner does not match expect /^220 /");
+	assert_string_equal(tu_fact(&o, "banner"), "SSH-2.0-OpenSSH_9.2");
 	ts_stop(&s);
 	obs_free(&o);
 	free_target(t);
@@ -1356,8 +1318,8 @@ service_run__tcp_expect_on_silent_server__times_out(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: tcp, port: %d, expect: x}", s.port);
 	struct target *t = make_target(yaml, 600);
 	run_target(t, &o, &elapsed);
-	assert_int_equal((int)metric(&o, "up"), 0);
-	assert_string_equal(fact(&o, "error"), "timed out waiting for greeting (600 ms)");
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
+	assert_string_equal(tu_fact(&o, "error"), "timed out waiting for greeting (600 ms)");
 	assert_true(elapsed >= 500 && elapsed <= 1100);
 	ts_stop(&s);
 	obs_free(&o);
@@ -1374,9 +1336,9 @@ service_run__tcp_closed_port__connection_refused(void **state)
 	snprintf(yaml, sizeof(yaml), "{protocol: tcp, port: %d}", port);
 	struct target *t = make_target(yaml, 2000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 0);
+	assert_int_equal((int)tu_metric(&o, "up"), 0);
 	snprintf(want, sizeof(want), "connect to 127.0.0.1 port %d: Connection refused", port);
-	assert_string_equal(fact(&o, "error"), want);
+	assert_string_equal(tu_fact(&o, "error"), want);
 	obs_free(&o);
 	free_target(t);
 }
@@ -1394,8 +1356,8 @@ service_run__tcp_over_ipv6_loopback__up(void **state)
 	         s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
-	assert_int_equal((int)metric(&o, "up"), 1);
-	assert_string_equal(fact(&o, "banner"), "hello");
+	assert_int_equal((int)tu_metric(&o, "up"), 1);
+	assert_string_equal(tu_fact(&o, "banner"), "hello");
 	ts_stop(&s);
 	obs_free(&o);
 	free_target(t);
