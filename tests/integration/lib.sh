@@ -81,8 +81,14 @@ smtputf8_enable = no
 EOC
 	sed -i -E "s/^smtp +inet +n +- +[yn] +- +- +smtpd/127.0.0.1:$port inet n - n - - smtpd/" "$d/etc/master.cf"
 	sed -i -E 's/^([a-z]+ +(unix|unix-dgram|fifo|inet|pass) +[-n] +[-n] +)y /\1n /' "$d/etc/master.cf"
+	# postfix -c and postqueue -c accept only directories the default
+	# instance lists; the original list is put back at exit.
 	cur=$(postconf -h alternate_config_directories 2>/dev/null)
-	case ",$cur," in *"$d/etc"*) ;; *) postconf -e "alternate_config_directories = ${cur:+$cur, }$d/etc" ;; esac
+	case ",$cur," in
+	*"$d/etc"*) ;;
+	*) postconf -e "alternate_config_directories = ${cur:+$cur, }$d/etc"
+	   cleanup "postconf -e 'alternate_config_directories = $cur'" ;;
+	esac
 	postfix -c "$d/etc" start >/dev/null 2>&1 || { cat "$d/maillog" 2>/dev/null; return 1; }
 	cleanup "postfix -c '$d/etc' stop"
 	wait_port "$port" 20
