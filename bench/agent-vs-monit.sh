@@ -103,11 +103,6 @@ status_kb() { # PID FIELD
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
-# Proportional set size: shared pages divided among the processes that
-# map them (needs root for other users' processes).
-pss_kb() {
-	awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo -
-}
 
 now_ns() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t * 1000)); }
 
@@ -231,10 +226,10 @@ fi
 # ---- one run ---------------------------------------------------------------
 # Results of run i: M_CPU[i] (ms per cycle), M_RSS0[i] (VmRSS after the
 # warm-up), M_RSS[i] (VmRSS at the end), M_HWM[i] (VmHWM), M_ANON[i]
-# (RssAnon), M_PSS[i] (kB) for mxsla-agent; N_* the same for Monit;
-# *_TCPU the /proc tick figure.
-declare -a M_CPU M_TCPU M_RSS0 M_RSS M_HWM M_ANON M_PSS M_ERR
-declare -a N_CPU N_TCPU N_RSS0 N_RSS N_HWM N_ANON N_PSS N_ERR
+# (RssAnon), all in kB, for mxsla-agent; N_* the same for Monit; *_TCPU
+# the /proc tick figure.
+declare -a M_CPU M_TCPU M_RSS0 M_RSS M_HWM M_ANON M_ERR
+declare -a N_CPU N_TCPU N_RSS0 N_RSS N_HWM N_ANON N_ERR
 WINDOW_S=$((DURATION - WARMUP))
 CYCLES=$((WINDOW_S / INTERVAL_S))
 
@@ -274,11 +269,11 @@ one_run() {
 	t1=$(now_ns)
 	m1=$(cpu_ns "$mpid" "$mcg"); mt1=$(proc_cpu_ns "$mpid")
 	M_RSS[i]=$(status_kb "$mpid" VmRSS); M_HWM[i]=$(status_kb "$mpid" VmHWM)
-	M_ANON[i]=$(status_kb "$mpid" RssAnon); M_PSS[i]=$(pss_kb "$mpid")
+	M_ANON[i]=$(status_kb "$mpid" RssAnon)
 	if [ -n "$npid" ]; then
 		n1=$(cpu_ns "$npid" "$ncg"); nt1=$(proc_cpu_ns "$npid")
 		N_RSS[i]=$(status_kb "$npid" VmRSS); N_HWM[i]=$(status_kb "$npid" VmHWM)
-		N_ANON[i]=$(status_kb "$npid" RssAnon); N_PSS[i]=$(pss_kb "$npid")
+		N_ANON[i]=$(status_kb "$npid" RssAnon)
 	fi
 	sm1=$(count_lines "$W/pf/maillog" 'smtpd.*: disconnect from')
 	im1=$(count_lines "$W/dv/dovecot.log" 'imap-login: ')
@@ -330,13 +325,13 @@ done
 
 mc=$(median "${M_CPU[@]}"); mt=$(median "${M_TCPU[@]}")
 mr=$(median "${M_RSS[@]}"); mh=$(median "${M_HWM[@]}")
-ma=$(median "${M_ANON[@]}"); mp=$(median "${M_PSS[@]}")
+ma=$(median "${M_ANON[@]}")
 if [ "$HAVE_MONIT" = 1 ]; then
 	nc=$(median "${N_CPU[@]}"); nt=$(median "${N_TCPU[@]}")
 	nr=$(median "${N_RSS[@]}"); nh=$(median "${N_HWM[@]}")
-	na=$(median "${N_ANON[@]}"); np=$(median "${N_PSS[@]}")
+	na=$(median "${N_ANON[@]}")
 else
-	nc=-; nt=-; nr=-; nh=-; na=-; np=-
+	nc=-; nt=-; nr=-; nh=-; na=-
 fi
 
 row() { # LABEL MXSLA MONIT (numbers or -)
@@ -354,7 +349,6 @@ row "CPU per cycle (ms)" "$mc" "$nc"
 row "RSS at the end (MB)" "$(mb "$mr")" "$(mb "$nr")"
 row "peak RSS, VmHWM (MB)" "$(mb "$mh")" "$(mb "$nh")"
 row "  anonymous part (MB)" "$(mb "$ma")" "$(mb "$na")"
-row "PSS (MB)" "$(mb "$mp")" "$(mb "$np")"
 say "(ratio = mxsla-agent / monit: below 1 means mxsla-agent uses less)"
 [ "$HAVE_MONIT" = 1 ] || { say ""; monit_missing_note; }
 exit 0
