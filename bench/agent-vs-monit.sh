@@ -18,6 +18,10 @@ set -u
 export top_srcdir top_builddir
 . "$top_srcdir/tests/integration/lib.sh"
 
+# lib.sh cleans up on EXIT; make INT and TERM go through it as well.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 DURATION=${DURATION:-60}
 WARMUP=${WARMUP:-5}
 RUNS=${RUNS:-3}
@@ -67,14 +71,17 @@ else
 	fi
 fi
 
-cg_new() { # NAME -> path of a new group, or nothing
-	local d
+# cg_new NAME: CG becomes the path of a new group, or empty.  Groups are
+# removed at exit, after the programs in them (see kill_live).
+CGROUPS=()
+cg_new() {
+	CG=
 	[ "$CG_KIND" = proc ] && return 0
-	d="$CG_ROOT/mxsla-bench-$$-$1"
-	mkdir "$d" 2>/dev/null || return 0
-	cleanup "rmdir '$d'"
-	echo "$d"
+	mkdir "$CG_ROOT/mxsla-bench-$$-$1" 2>/dev/null || return 0
+	CG="$CG_ROOT/mxsla-bench-$$-$1"
+	CGROUPS+=("$CG")
 }
+rm_cgroups() { for d in "${CGROUPS[@]}"; do rmdir "$d"; done; }
 
 cg_cpu_ns() { # GROUP
 	case "$CG_KIND" in
@@ -103,11 +110,13 @@ status_kb() { # PID FIELD
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
-
 now_ns() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t * 1000)); }
 
 # start_in GROUP LOG CMD... : run CMD in the background inside GROUP (if
-# any) from its first instruction on; prints its pid.
+# any) from its first instruction on; STARTED becomes its pid.  It stays
+# a child of this shell, so its pid cannot be reused before stop_pid or
+# kill_live has reaped it.
+declare -A LIVE
 start_in() {
 	local cg=$1 log=$2
 	shift 2
@@ -115,18 +124,40 @@ start_in() {
 		[ -n "$cg" ] && echo "$BASHPID" > "$cg/cgroup.procs"
 		exec "$@"
 	) > "$log" 2>&1 < /dev/null &
-	echo $!
+	STARTED=$!
+	LIVE[$STARTED]=1
 }
 
+# Running (not exited, not a zombie)?
+alive() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	[ "${s%% *}" != Z ]
+}
+
+# stop_pid PID: SIGTERM, SIGKILL after 5 s, reap.
 stop_pid() {
 	kill -TERM "$1" 2>/dev/null
-	for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$1" 2>/dev/null
+	for _ in $(seq 1 50); do alive "$1" || break; sleep 0.1; done
+	! alive "$1" || kill -KILL "$1"
 	wait "$1" 2>/dev/null
+	unset "LIVE[$1]"
+}
+kill_live() { for p in "${!LIVE[@]}"; do stop_pid "$p"; done; }
+
+# nap SECONDS: sleep in steps of at most a second, so that a signal's
+# trap runs soon (bash runs it only after the foreground command).
+nap() {
+	local end left
+	end=$(($(now_ns) + $1 * 1000000000))
+	while left=$((end - $(now_ns))); [ "$left" -gt 0 ]; do
+		if [ "$left" -ge 1000000000 ]; then sleep 1; else sleep "0.$(printf '%09d' "$left")"; fi
+	done
 }
 
 # ---- the services under watch ------------------------------------------
-W=$(mktmp)
+mktmp W
 # KEEP=DIR: copy the configurations and logs there at the end.
 [ -z "${KEEP:-}" ] || cleanup "rm -rf '$KEEP'; cp -a '$W' '$KEEP'"
 # free_port only knows that nobody listens: a port may still be taken by
@@ -139,14 +170,20 @@ done
 [ "$started" = 1 ] || { cat "$W/postfix.out" >&2; die "Postfix did not start on 127.0.0.1"; }
 started=0
 for _ in 1 2 3; do
-	IMAP_PORT=$(free_port) && POP3_PORT=$(free_port) || die "no free port"
-	[ "$IMAP_PORT" != "$POP3_PORT" ] && [ "$IMAP_PORT" != "$SMTP_PORT" ] && [ "$POP3_PORT" != "$SMTP_PORT" ] || continue
+	IMAP_PORT=$(free_port) || die "no free port"
+	POP3_PORT=$(free_port) || die "no free port"
+	if [ "$IMAP_PORT" = "$POP3_PORT" ] || [ "$IMAP_PORT" = "$SMTP_PORT" ] || [ "$POP3_PORT" = "$SMTP_PORT" ]; then
+		continue
+	fi
 	start_dovecot "$W/dv" "$IMAP_PORT" "$POP3_PORT" > "$W/dovecot.out" 2>&1 && { started=1; break; }
 	doveadm -c "$W/dv/dovecot.conf" stop > /dev/null 2>&1
 done
 [ "$started" = 1 ] || { cat "$W/dovecot.out" "$W/dv/dovecot.log" >&2 2>/dev/null; die "Dovecot did not start"; }
 for _ in $(seq 1 50); do [ -s "$W/dv/run/master.pid" ] && break; sleep 0.1; done
 [ -s "$W/dv/run/master.pid" ] || die "Dovecot wrote no $W/dv/run/master.pid"
+# at exit: the measured programs first, then their groups, then the servers
+cleanup rm_cgroups
+cleanup kill_live
 
 # ---- configurations ------------------------------------------------------
 mkdir -p "$W/mxsla/rules" "$W/mxsla/spool"
@@ -241,19 +278,21 @@ one_run() {
 	local i=$1 mcg="" ncg="" mpid npid=""
 	local m0 m1 n0 n1 mt0 mt1 nt0 nt1 t0 t1 sm0 sm1 im0 im1 pm0 pm1
 
-	mcg=$(cg_new "mxsla-$i")
-	mpid=$(start_in "$mcg" "$W/mxsla/log.$i" "$AGENT" -c "$W/mxsla/agent.yaml" run)
-	cleanup "kill -9 $mpid"
+	cg_new "mxsla-$i"
+	mcg=$CG
+	start_in "$mcg" "$W/mxsla/log.$i" "$AGENT" -c "$W/mxsla/agent.yaml" run
+	mpid=$STARTED
 	if [ "$HAVE_MONIT" = 1 ]; then
 		rm -f "$W/monit/monit.state" "$W/monit/monit.pid" "$W/monit/monit.log"
-		ncg=$(cg_new "monit-$i")
-		npid=$(start_in "$ncg" "$W/monit/out.$i" monit -I -c "$W/monit/monitrc")
-		cleanup "kill -9 $npid"
+		cg_new "monit-$i"
+		ncg=$CG
+		start_in "$ncg" "$W/monit/out.$i" monit -I -c "$W/monit/monitrc"
+		npid=$STARTED
 	fi
 
-	sleep "$WARMUP"
-	kill -0 "$mpid" 2>/dev/null || { cat "$W/mxsla/log.$i" >&2; die "mxsla-agent exited during the warm-up"; }
-	[ -z "$npid" ] || kill -0 "$npid" 2>/dev/null ||
+	nap "$WARMUP"
+	alive "$mpid" || { cat "$W/mxsla/log.$i" >&2; die "mxsla-agent exited during the warm-up"; }
+	[ -z "$npid" ] || alive "$npid" ||
 		{ cat "$W/monit/out.$i" "$W/monit/monit.log" >&2 2>/dev/null; die "monit exited during the warm-up"; }
 	t0=$(now_ns)
 	m0=$(cpu_ns "$mpid" "$mcg"); mt0=$(proc_cpu_ns "$mpid")
@@ -264,8 +303,10 @@ one_run() {
 	im0=$(count_lines "$W/dv/dovecot.log" 'imap-login: ')
 	pm0=$(count_lines "$W/dv/dovecot.log" 'pop3-login: ')
 
-	sleep "$WINDOW_S"
+	nap "$WINDOW_S"
 
+	alive "$mpid" || { cat "$W/mxsla/log.$i" >&2; die "mxsla-agent exited during the measurement"; }
+	[ -z "$npid" ] || alive "$npid" || die "monit exited during the measurement"
 	t1=$(now_ns)
 	m1=$(cpu_ns "$mpid" "$mcg"); mt1=$(proc_cpu_ns "$mpid")
 	M_RSS[i]=$(status_kb "$mpid" VmRSS); M_HWM[i]=$(status_kb "$mpid" VmHWM)
@@ -282,16 +323,17 @@ one_run() {
 	stop_pid "$mpid"
 	[ -z "$npid" ] || stop_pid "$npid"
 
-	local secs
+	local secs cyc
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-	M_CPU[i]=$(awk -v a="$m0" -v b="$m1" -v c="$CYCLES" 'BEGIN { printf "%.3f", (b - a) / 1e6 / c }')
-	M_TCPU[i]=$(awk -v a="$mt0" -v b="$mt1" -v c="$CYCLES" 'BEGIN { printf "%.3f", (b - a) / 1e6 / c }')
+	cyc=$(awk -v a="$t0" -v b="$t1" -v iv="$INTERVAL_S" 'BEGIN { printf "%.4f", (b - a) / 1e9 / iv }')
+	M_CPU[i]=$(awk -v a="$m0" -v b="$m1" -v c="$cyc" 'BEGIN { printf "%.3f", (b - a) / 1e6 / c }')
+	M_TCPU[i]=$(awk -v a="$mt0" -v b="$mt1" -v c="$cyc" 'BEGIN { printf "%.3f", (b - a) / 1e6 / c }')
 	M_ERR[i]=$(grep -c -E 'error|critical|unknown' "$W/mxsla/log.$i")
 	printf 'run %d: %s s measured; mxsla-agent %s ms/cycle, RSS %s -> %s kB, peak %s kB' \
 		"$i" "$secs" "${M_CPU[i]}" "${M_RSS0[i]}" "${M_RSS[i]}" "${M_HWM[i]}"
 	if [ -n "$npid" ]; then
-		N_CPU[i]=$(awk -v a="$n0" -v b="$n1" -v c="$CYCLES" 'BEGIN { printf "%.3f", (b - a) / 1e6 / c }')
-		N_TCPU[i]=$(awk -v a="$nt0" -v b="$nt1" -v c="$CYCLES" 'BEGIN { printf "%.3f", (b - a) / 1e6 / c }')
+		N_CPU[i]=$(awk -v a="$n0" -v b="$n1" -v c="$cyc" 'BEGIN { printf "%.3f", (b - a) / 1e6 / c }')
+		N_TCPU[i]=$(awk -v a="$nt0" -v b="$nt1" -v c="$cyc" 'BEGIN { printf "%.3f", (b - a) / 1e6 / c }')
 		N_ERR[i]=$(count_lines "$W/monit/monit.log" 'error\|failed')
 		printf '; monit %s ms/cycle, RSS %s -> %s kB, peak %s kB' \
 			"${N_CPU[i]}" "${N_RSS0[i]}" "${N_RSS[i]}" "${N_HWM[i]}"
@@ -316,7 +358,7 @@ v2) CPU_HOW="cgroup per program (cgroup v2 cpu.stat, us)" ;;
 esac
 say "mxsla-agent $("$AGENT" --version 2>/dev/null | head -1 | sed 's/^mxsla-agent *//') vs monit ${MONIT_VERSION:-(not installed)} on $(nproc) CPU(s), $(uname -sr)"
 say "five checks: filesystem /, process dovecot, SMTP :$SMTP_PORT, IMAP :$IMAP_PORT, POP3 :$POP3_PORT on 127.0.0.1; cycle ${INTERVAL_S} s"
-say "$RUNS run(s) of $DURATION s, the first $WARMUP s left out; cycles = $WINDOW_S s / ${INTERVAL_S} s = $CYCLES per run for both"
+say "$RUNS run(s) of $DURATION s, the first $WARMUP s left out; cycles = measured seconds / ${INTERVAL_S} s (about $CYCLES per run) for each program"
 say "CPU from: $CPU_HOW"
 say ""
 for i in $(seq 1 "$RUNS"); do
@@ -339,7 +381,9 @@ row() { # LABEL MXSLA MONIT (numbers or -)
 		r = (a != "-" && b != "-" && b + 0 > 0) ? sprintf("%.2f", a / b) : "-"
 		printf "%-28s %14s %14s %8s\n", l, a, b, r }'
 }
-mb() { [ "$1" = - ] && echo - || awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+mb() {
+	if [ "$1" = - ]; then echo -; else awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; fi
+}
 
 say ""
 say "medians of $RUNS run(s):"
@@ -349,6 +393,6 @@ row "CPU per cycle (ms)" "$mc" "$nc"
 row "RSS at the end (MB)" "$(mb "$mr")" "$(mb "$nr")"
 row "peak RSS, VmHWM (MB)" "$(mb "$mh")" "$(mb "$nh")"
 row "  anonymous part (MB)" "$(mb "$ma")" "$(mb "$na")"
-say "(ratio = mxsla-agent / monit: below 1 means mxsla-agent uses less)"
+[ "$HAVE_MONIT" = 0 ] || say "(ratio = mxsla-agent / monit: below 1 means mxsla-agent uses less)"
 [ "$HAVE_MONIT" = 1 ] || { say ""; monit_missing_note; }
 exit 0

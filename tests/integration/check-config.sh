@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 15
 
-W=$(mktmp)
+mktmp W
 mkdir -p "$W/rules"
 cat > "$W/rules/bad.yaml" <<'EOR'
 pack: bad

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 9
 
-W=$(mktmp)
+mktmp W
 "$top_builddir/tests/integration/silent-listener" 60 > "$W/silent.port" &
 cleanup "kill $!"
 for _ in $(seq 1 50); do [ -s "$W/silent.port" ] && break; sleep 0.1; done

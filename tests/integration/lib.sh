@@ -53,7 +53,15 @@ wait_port() { # PORT [SECONDS]
 	return 1
 }
 
-mktmp() { local d; d=$(mktemp -d /tmp/mxsla-test.XXXXXX); chmod 755 "$d"; cleanup "rm -rf '$d'"; echo "$d"; }
+# mktmp VAR: a fresh directory in VAR, removed at exit (set in this
+# shell, not in a $(...) subshell, so that the cleanup is not lost).
+mktmp() {
+	local d
+	d=$(mktemp -d /tmp/mxsla-test.XXXXXX) || return 1
+	chmod 755 "$d"
+	cleanup "rm -rf '$d'"
+	printf -v "$1" '%s' "$d"
+}
 
 # start_postfix DIR SMTP_PORT: a Postfix instance of its own whose mail
 # to other hosts stays deferred (relayhost is a closed port).

@@ -13,7 +13,7 @@ PLUGIN=/usr/lib/nagios/plugins/check_dummy
 [ -x "$PLUGIN" ] || skip_all "monitoring-plugins-basic not installed"
 plan 24
 
-W=$(mktmp)
+mktmp W
 SMTP_PORT=$(free_port); IMAP_PORT=$(free_port); POP3_PORT=$(free_port)
 NDEFERRED=7
 

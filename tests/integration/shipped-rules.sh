@@ -6,7 +6,7 @@
 need jq
 plan 9
 
-W=$(mktmp)
+mktmp W
 cat > "$W/agent.yaml" <<EOC
 agent: { id: shipped, site: lab, roles: [mailbox, hub-transport, edge-transport, client-access] }
 rules: ["$top_srcdir/rules"]
