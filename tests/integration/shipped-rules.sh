@@ -4,7 +4,7 @@
 # them produces a report in all three formats.
 . "$(dirname "$0")/lib.sh"
 need jq
-plan 9
+plan 10
 
 mktmp W
 cat > "$W/agent.yaml" <<EOC
@@ -34,6 +34,8 @@ is "$(jq -r '.agent' "$W/scan.json")" shipped "JSON names the agent"
 n=$(jq '.findings | length' "$W/scan.json")
 [ "$n" -ge 3 ]; ok $? "findings for the targets ($n)"
 is "$(jq -r '[.findings[].status] | map(select(. == "critical" or . == "warning" or . == "ok" or . == "unknown")) | length' "$W/scan.json")" "$n" "every finding has a valid status"
+rss=$(jq -r '.findings[] | select(.check == "agent.self@agent") | .metrics.rss_kb' "$W/scan.json")
+[ "${rss:-0}" -gt 500 ] && [ "$rss" -lt 102400 ]; ok $? "agent.self@agent reports the agent's own memory ($rss kB)"
 "$AGENT" -c "$W/agent.yaml" scan --format html > "$W/scan.html" 2>/dev/null
 grep -q '</html>' "$W/scan.html" && ! grep -Eqi '<script|(src|href)=.https?:' "$W/scan.html"; ok $? "HTML is one self-contained page"
 "$AGENT" -c "$W/agent.yaml" scan > "$W/scan.txt" 2>/dev/null
