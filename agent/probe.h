@@ -72,6 +72,18 @@ extern const struct probe_ops probe_backup_ops;
 extern const struct probe_ops probe_config_ops;
 extern const struct probe_ops probe_plugin_ops;
 
+struct subproc_result;
+
+/* Run a probe's program (argv, never a shell) in the C locale, bounded by
+   timeout_ms (<= 0: 10 s), keeping at most max_out bytes of its output
+   (0: 1 MB).  Returns 0 with res filled (free it with subproc_result_free)
+   when the program ran and exited with status 0.  Otherwise the reason
+   goes into obs_error -- it could not be started; it timed out or was
+   killed; or it failed, with the line of its stderr that says why and its
+   exit status -- res is freed and -1 returned. */
+int probe_exec(const char *const *argv, int64_t timeout_ms, size_t max_out,
+	       struct subproc_result *res, struct obs *o);
+
 /* Helper for probes: now in ms (CLOCK_REALTIME) and monotonic ms. */
 int64_t probe_now_ms(void);
 int64_t probe_mono_ms(void);

@@ -318,55 +318,15 @@ int config_parse(enum config_syntax syntax, const char *text, size_t len,
 
 /* ---- sources ------------------------------------------------------------ */
 
-static const char *const config_env[] = { "LC_ALL=C", NULL };
-
-/* The stderr line that says why a tool failed: the first with "fatal:"
-   (any case: doveconf says "Fatal:"), else the first non-empty one. */
-static char *config_stderr_reason(const char *err)
-{
-	const char *first = NULL;
-
-	for (const char *p = err; p != NULL && *p != '\0';) {
-		size_t n = strcspn(p, "\n");
-		for (size_t i = 0; i + 6 <= n; i++)
-			if (strncasecmp(p + i, "fatal:", 6) == 0)
-				return xstrndup(p, n > 512 ? 512 : n);
-		if (first == NULL && strspn(p, " \t\r") < n)
-			first = p;
-		p += n + (p[n] == '\n' ? 1 : 0);
-	}
-	if (first == NULL)
-		return NULL;
-	size_t n = strcspn(first, "\n");
-	return xstrndup(first, n > 512 ? 512 : n);
-}
 
 static void config_run_tool(const struct config_conf *c, const struct target *t,
 			    const char *const *argv, enum config_syntax syntax, struct obs *o)
 {
-	struct subproc_opts so = { 0 };
 	struct subproc_result res;
-	char *err = NULL;
 
-	so.timeout_ms = t->timeout_ms > 0 ? (int)t->timeout_ms : 10000;
-	so.max_out = CONFIG_FILE_MAX;
-	so.env = config_env;
-	if (subproc_run(argv, &so, &res, &err) < 0) {
-		obs_error(o, "%s", err ? err : "cannot run the program");
-		free(err);
-		subproc_result_free(&res);
+	if (probe_exec(argv, t->timeout_ms, CONFIG_FILE_MAX, &res, o) < 0)
 		return;
-	}
-	if (!res.exited || res.status != 0 || res.timed_out) {
-		char *why = res.timed_out ? NULL : config_stderr_reason(res.err);
-		char *how = subproc_describe(&res);
-		if (why)
-			obs_error(o, "%s", why);
-		else
-			obs_error(o, "%s: %s", argv[0], how);
-		free(why);
-		free(how);
-	} else if (res.out_truncated) {
+	if (res.out_truncated) {
 		obs_error(o, "%s: output larger than %d bytes", argv[0], CONFIG_FILE_MAX);
 	} else {
 		config_parse(syntax, res.out, res.out_len, &c->keys, o);

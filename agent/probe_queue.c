@@ -163,26 +163,6 @@ void queue_domains_free(struct queue_domains *d)
 	free(d);
 }
 
-/* ---- failure reasons ------------------------------------------------------ */
-
-char *queue_stderr_reason(const char *err)
-{
-	const char *first = NULL;
-
-	for (const char *p = err; p != NULL && *p != '\0';) {
-		size_t n = strcspn(p, "\n");
-		for (size_t i = 0; i + 6 <= n; i++)
-			if (strncasecmp(p + i, "fatal:", 6) == 0)
-				return xstrndup(p, n > 512 ? 512 : n);
-		if (first == NULL && strspn(p, " \t\r") < n)
-			first = p;
-		p += n + (p[n] == '\n' ? 1 : 0);
-	}
-	if (first == NULL)
-		return NULL;
-	size_t n = strcspn(first, "\n");
-	return xstrndup(first, n > 512 ? 512 : n);
-}
 
 /* ---- the probe ------------------------------------------------------------ */
 

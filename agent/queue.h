@@ -124,9 +124,5 @@ void queue_domains_add(struct queue_domains *d, const char *address, size_t len)
 void queue_domains_report(const struct queue_domains *d, struct obs *o);
 void queue_domains_free(struct queue_domains *d);
 
-/* The line of a program's stderr that best says why it failed: the first
-   containing "fatal:" (any case), else the first non-empty one; NULL if none.
-   xmalloc'd, at most 512 bytes. */
-char *queue_stderr_reason(const char *err);
 
 #endif

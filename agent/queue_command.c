@@ -66,35 +66,13 @@ int queue_command_parse(const struct rx *pattern, const char *text, size_t len,
 	return -1;
 }
 
-static const char *const command_env[] = { "LC_ALL=C", NULL };
-
 void queue_command_run(const struct queue_conf *c, const struct target *t, struct obs *o)
 {
-	struct subproc_opts so = { 0 };
 	struct subproc_result res;
-	char *err = NULL;
 
-	so.timeout_ms = t->timeout_ms > 0 ? (int)t->timeout_ms : 10000;
-	so.max_out = c->max_output > 0 ? (size_t)c->max_output : 0;
-	so.env = command_env;
-	if (subproc_run((const char *const *)c->command.v, &so, &res, &err) < 0) {
-		obs_error(o, "%s", err ? err : "cannot run the command");
-		free(err);
-		subproc_result_free(&res);
+	if (probe_exec((const char *const *)c->command.v, t->timeout_ms,
+		       c->max_output > 0 ? (size_t)c->max_output : 0, &res, o) < 0)
 		return;
-	}
-	if (!res.exited || res.status != 0 || res.timed_out) {
-		char *why = res.timed_out ? NULL : queue_stderr_reason(res.err);
-		char *how = subproc_describe(&res);
-		if (why)
-			obs_error(o, "%s: %s: %s", c->command.v[0], how, why);
-		else
-			obs_error(o, "%s: %s", c->command.v[0], how);
-		free(why);
-		free(how);
-		subproc_result_free(&res);
-		return;
-	}
 	queue_command_parse(c->pattern, res.out, res.out_len, o);
 	if (res.out_truncated)
 		obs_fact(o, "truncated", "output larger than max_output; only its start was matched");

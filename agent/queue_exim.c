@@ -252,36 +252,14 @@ int queue_exim_parse(const char *text, size_t len, int truncated, struct obs *o)
 	return rc;
 }
 
-static const char *const exim_env[] = { "LC_ALL=C", NULL };
-
 void queue_exim_run(const struct queue_conf *c, const struct target *t, struct obs *o)
 {
 	const char *argv[] = { c->exim, "-bp", NULL };
-	struct subproc_opts so = { 0 };
 	struct subproc_result res;
-	char *err = NULL;
 
-	so.timeout_ms = t->timeout_ms > 0 ? (int)t->timeout_ms : 10000;
-	so.max_out = c->max_output > 0 ? (size_t)c->max_output : 0;
-	so.env = exim_env;
-	if (subproc_run(argv, &so, &res, &err) < 0) {
-		obs_error(o, "%s", err ? err : "cannot run exim");
-		free(err);
-		subproc_result_free(&res);
+	if (probe_exec(argv, t->timeout_ms, c->max_output > 0 ? (size_t)c->max_output : 0, &res,
+		       o) < 0)
 		return;
-	}
-	if (!res.exited || res.status != 0 || res.timed_out) {
-		char *why = res.timed_out ? NULL : queue_stderr_reason(res.err);
-		char *how = subproc_describe(&res);
-		if (why)
-			obs_error(o, "%s", why);
-		else
-			obs_error(o, "%s -bp: %s", c->exim, how);
-		free(why);
-		free(how);
-		subproc_result_free(&res);
-		return;
-	}
 	queue_exim_parse(res.out, res.out_len, res.out_truncated, o);
 	subproc_result_free(&res);
 }

@@ -278,9 +278,7 @@ void queue_postfix_run(const struct queue_conf *c, const struct target *t, void 
 	struct postfix_state *st = *state;
 	int64_t deadline = probe_mono_ms() + (t->timeout_ms > 0 ? t->timeout_ms : 10000);
 	const char *argv[5];
-	struct subproc_opts so = { 0 };
 	struct subproc_result res;
-	char *err = NULL;
 	size_t i = 0;
 
 	if (st == NULL) {
@@ -303,27 +301,9 @@ void queue_postfix_run(const struct queue_conf *c, const struct target *t, void 
 	}
 	argv[i++] = "-j";
 	argv[i] = NULL;
-	so.timeout_ms = postfix_remaining_ms(deadline);
-	so.max_out = c->max_output > 0 ? (size_t)c->max_output : 0;
-	so.env = postfix_env;
-	if (subproc_run(argv, &so, &res, &err) < 0) {
-		obs_error(o, "%s", err ? err : "cannot run postqueue");
-		free(err);
-		subproc_result_free(&res);
+	if (probe_exec(argv, postfix_remaining_ms(deadline),
+		       c->max_output > 0 ? (size_t)c->max_output : 0, &res, o) < 0)
 		return;
-	}
-	if (!res.exited || res.status != 0 || res.timed_out) {
-		char *why = res.timed_out ? NULL : queue_stderr_reason(res.err);
-		char *how = subproc_describe(&res);
-		if (why)
-			obs_error(o, "%s", why);
-		else
-			obs_error(o, "postqueue -j: %s", how);
-		free(why);
-		free(how);
-		subproc_result_free(&res);
-		return;
-	}
 	if (queue_postfix_parse(res.out, res.out_len, probe_now_ms() / 1000, res.out_truncated,
 				o) == 0 &&
 	    st->queue_dir != NULL) {

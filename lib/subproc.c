@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -362,6 +363,27 @@ subproc_result_free(struct subproc_result *res)
 	free(res->out);
 	free(res->err);
 	res->out = res->err = NULL;
+}
+
+char *
+subproc_stderr_reason(const char *err)
+{
+	const char *first = NULL;
+	size_t n;
+
+	for (const char *p = err; p != NULL && *p != '\0';) {
+		n = strcspn(p, "\n");
+		for (size_t i = 0; i + 6 <= n; i++)
+			if (strncasecmp(p + i, "fatal:", 6) == 0)
+				return xstrndup(p, n > 512 ? 512 : n);
+		if (first == NULL && strspn(p, " \t\r") < n)
+			first = p;
+		p += n + (p[n] == '\n' ? 1 : 0);
+	}
+	if (first == NULL)
+		return NULL;
+	n = strcspn(first, "\n");
+	return xstrndup(first, n > 512 ? 512 : n);
 }
 
 char *

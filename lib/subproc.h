@@ -39,5 +39,9 @@ int subproc_run(const char *const *argv, const struct subproc_opts *opts,
 void subproc_result_free(struct subproc_result *res);
 /* "exit status 2", "killed by signal 9", "timed out after 10s" (xmalloc'd) */
 char *subproc_describe(const struct subproc_result *res);
+/* The line of a program's stderr that best says why it failed: the first
+   containing "fatal:" (any case), else the first non-empty one; NULL if
+   none.  xmalloc'd, at most 512 bytes. */
+char *subproc_stderr_reason(const char *err);
 
 #endif

@@ -22,6 +22,7 @@
 #include "obs.h"
 #include "probe.h"
 #include "queue.h"
+#include "subproc.h"
 #include "rx.h"
 #include "testutil.h"
 #include "xmalloc.h"
@@ -511,27 +512,27 @@ static void queue_run__exim_missing__error(void **state)
 	tu_probe_free(&c);
 }
 
-static void queue_stderr_reason__fatal_line_preferred(void **state)
+static void subproc_stderr_reason__fatal_line_preferred(void **state)
 {
 	char *r;
 
 	(void)state;
 	size_t len;
 	char *down = tu_read_data("queue", "postqueue-j-down.stderr", &len);
-	r = queue_stderr_reason(down);
+	r = subproc_stderr_reason(down);
 	assert_string_equal(r, "postqueue: fatal: Queue report unavailable - mail system is down "
 			       "(Connect to the Postfix showq service: No such file or directory)");
 	free(r);
 	free(down);
-	r = queue_stderr_reason("postqueue: warning: Mail system is down -- accessing queue directly\n"
+	r = subproc_stderr_reason("postqueue: warning: Mail system is down -- accessing queue directly\n"
 				"postqueue: fatal: malformed showq server response\n");
 	assert_string_equal(r, "postqueue: fatal: malformed showq server response");
 	free(r);
-	r = queue_stderr_reason("\n  \nexim: spool directory not found\nmore\n");
+	r = subproc_stderr_reason("\n  \nexim: spool directory not found\nmore\n");
 	assert_string_equal(r, "exim: spool directory not found");
 	free(r);
-	assert_null(queue_stderr_reason(""));
-	assert_null(queue_stderr_reason(NULL));
+	assert_null(subproc_stderr_reason(""));
+	assert_null(subproc_stderr_reason(NULL));
 }
 
 int main(void)
@@ -560,7 +561,7 @@ int main(void)
 		cmocka_unit_test(queue_run__command_driver__real_program_output_matched),
 		cmocka_unit_test(queue_run__program_sleeps_past_timeout__error_in_time),
 		cmocka_unit_test(queue_run__exim_missing__error),
-		cmocka_unit_test(queue_stderr_reason__fatal_line_preferred),
+		cmocka_unit_test(subproc_stderr_reason__fatal_line_preferred),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
