@@ -343,7 +343,7 @@ agent_config_load(const char *path, struct cfgerr *errs)
 	struct ynode *root;
 	struct agent_raw raw;
 	struct agent_config *cfg;
-	size_t nerr = errs->n;
+	size_t nerr = errs->total;
 
 	root = ytree_load_file(path, errs);
 	if (root == NULL)
@@ -369,7 +369,7 @@ agent_config_load(const char *path, struct cfgerr *errs)
 	add_self_target(cfg);
 	schema_free(top_fields, &raw);
 	ytree_free(root);
-	if (errs->n != nerr) {
+	if (errs->total != nerr) {
 		agent_config_free(cfg);
 		return NULL;
 	}

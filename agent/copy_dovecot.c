@@ -133,19 +133,21 @@ copy_dovecot_parse_replicator(const char *out, struct obs *o, char **error_r)
 		return -1;
 	}
 	{
-		long long queued = 0, failed = 0;
+		/* summed as doubles (what metrics are): counts near LLONG_MAX
+		   in broken output must not overflow */
+		double queued = 0, failed = 0;
 
 		for (int i = 0; i < RQ_COUNT; i++) {
 			if (!have[i])
 				continue;
 			if (i == RQ_SYNC || i == RQ_HIGH || i == RQ_LOW || i == RQ_FULL)
-				queued += v[i];
+				queued += (double)v[i];
 			else if (i == RQ_FAILED || i == RQ_WAITING_FAILED)
-				failed += v[i];
+				failed += (double)v[i];
 		}
-		obs_metric(o, "queued_requests", (double)queued);
-		obs_metric(o, "copy_queue", (double)queued);
-		obs_metric(o, "failed_requests", (double)failed);
+		obs_metric(o, "queued_requests", queued);
+		obs_metric(o, "copy_queue", queued);
+		obs_metric(o, "failed_requests", failed);
 		if (have[RQ_USERS])
 			obs_metric(o, "users", (double)v[RQ_USERS]);
 		copy_report_status(o, failed > 0 ? COPY_FAILED : COPY_HEALTHY);

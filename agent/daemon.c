@@ -252,7 +252,7 @@ daemon_run(struct agent_config *cfg, const char *config_path)
 				for (size_t k = 0; k < errs.n; k++)
 					log_errorx("%s", errs.msgs[k]);
 				log_errorx("reload failed with %zu error(s); keeping the running configuration",
-					   errs.n);
+					   errs.total);
 			} else {
 				struct generation ng;
 				memset(&ng, 0, sizeof(ng));

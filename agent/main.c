@@ -17,8 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "agent_config.h"
 #include "cfgerr.h"
 #include "check.h"
@@ -62,7 +60,7 @@ load_or_report(const char *path)
 	cfg = agent_config_load(path, &errs);
 	if (cfg == NULL) {
 		cfgerr_print(&errs, stderr);
-		fprintf(stderr, "%s: %zu error%s\n", path, errs.n, errs.n == 1 ? "" : "s");
+		fprintf(stderr, "%s: %zu error%s\n", path, errs.total, errs.total == 1 ? "" : "s");
 	}
 	cfgerr_free(&errs);
 	return cfg;
@@ -170,10 +168,6 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		cmd = argv[optind++];
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
-		fprintf(stderr, "mxsla-agent: cannot initialise libcurl\n");
-		return 1;
-	}
 	if (strcmp(cmd, "scan") == 0) {
 		if (verbose)
 			log_set_level(LOG_LVL_DEBUG);
@@ -201,6 +195,5 @@ main(int argc, char **argv)
 		usage(stderr);
 		rc = EX_USAGE;
 	}
-	curl_global_cleanup();
 	return rc;
 }

@@ -2,20 +2,22 @@
  * probe_service.c - the `service` probe (SPEC 2.3): options, the parser
  * of server responses, and the judgement and report of one run.
  *
- * The conversation itself is a backend's: service_curl.c for the
- * protocols libcurl speaks (SMTP, IMAP, POP3, HTTP and their TLS forms),
- * service_dialog.c for LMTP and plain TCP.  This file decides `up`
- * (transport worked, `expect` matched, HTTP status below 500) and writes
- * the metrics and facts.  It never logs in anywhere.
+ * The conversation itself is a backend's: service_mail.c for SMTP,
+ * LMTP, IMAP, POP3 and their TLS forms, service_curl.c for HTTP(S),
+ * service_tcp.c for plain TCP.  This file decides `up` (transport
+ * worked, `expect` matched, HTTP status below 500) and writes the
+ * metrics and facts.  It never logs in anywhere.
  *
  * A service that refuses, times out or answers wrongly is up=0 with fact
- * `error`; obs_error is kept for a target that was never configured.
+ * `error`; obs_error is kept for a target that could not be tried at all
+ * (never configured, or http(s) without a loadable libcurl).
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,6 +477,12 @@ service_reply_free(struct service_reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
+double
+service_cert_days_left(double seconds)
+{
+	return floor(seconds / 86400.0 * 10.0) / 10.0;
+}
+
 void
 service_result_free(struct service_result *res)
 {
@@ -558,6 +566,7 @@ service_free_conf(void *p)
 	struct service_conf *c = p;
 	if (c == NULL)
 		return;
+	service_tls_cache_free(c->tls_cache);
 	schema_free(service_fields, c);
 	free(c);
 }
@@ -675,6 +684,11 @@ service_configure(struct target *t, const struct ynode *map, struct cfgerr *errs
 		t->conf = NULL;
 		return -1;
 	}
+	enum service_proto p = (enum service_proto)c->protocol;
+	enum service_family fam = service_proto_family(p);
+	if ((fam == SVC_FAM_SMTP || fam == SVC_FAM_IMAP || fam == SVC_FAM_POP3) &&
+	    (service_proto_implicit_tls(p) || service_protos[p].starttls_ok))
+		c->tls_cache = service_tls_cache_new(); /* no OpenSSL call until used */
 	t->conf = c;
 	if (t->driver == NULL)
 		t->driver = xstrdup(service_proto_name((enum service_proto)c->protocol));
@@ -765,10 +779,24 @@ service_run(const struct target *t, void **state, struct obs *o)
 	memset(&res, 0, sizeof(res));
 	res.connect_ms = -1;
 	res.response_ms = -1;
-	if (c->protocol == SVC_LMTP || c->protocol == SVC_TCP)
-		service_dialog_run(c, timeout_ms, &res);
-	else
-		service_curl_run(c, timeout_ms, &res);
+	switch (service_proto_family((enum service_proto)c->protocol)) {
+	case SVC_FAM_HTTP: {
+		char *error = NULL;
+		if (service_curl_run(c, timeout_ms, &res, &error) < 0) {
+			obs_error(o, "%s", error);
+			free(error);
+			service_result_free(&res);
+			return;
+		}
+		break;
+	}
+	case SVC_FAM_TCP:
+		service_tcp_run(c, timeout_ms, &res);
+		break;
+	default:
+		service_mail_run(c, timeout_ms, &res);
+		break;
+	}
 	service_judge(c, &res);
 	service_report(c, &res, o);
 	service_result_free(&res);

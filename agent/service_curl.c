@@ -1,18 +1,15 @@
 /*
- * service_curl.c - the `service` probe's libcurl backend: SMTP,
- * submission, SMTPS, IMAP, IMAPS, POP3, POP3S, HTTP and HTTPS.
+ * service_curl.c - the `service` probe's libcurl backend: HTTP and HTTPS.
  *
- * Mail protocols run with CURLOPT_CONNECT_ONLY: libcurl's connect phase
- * reads the greeting, asks for capabilities (EHLO, CAPABILITY, CAPA),
- * upgrades with STARTTLS when asked (CURLUSESSL_ALL) and asks again, and
- * stops before any login because no credentials are given.  The server's
- * responses are collected from the debug callback (CURLINFO_HEADER_IN)
- * into a capped transcript that probe_service.c parses.  This file then
- * says goodbye (QUIT / LOGOUT) itself, within what is left of the time
- * budget, so that servers do not log a lost connection on every probe.
+ * One GET without redirects; the body is read and thrown away up to a
+ * cap.  The response headers are collected from the debug callback
+ * (CURLINFO_HEADER_IN) into a capped transcript that probe_service.c
+ * parses (status line, Server header).  The leaf certificate comes from
+ * CURLINFO_CERTINFO, whose entries this file also parses.
  *
- * HTTP(S) is one GET without redirects; the body is read and thrown away
- * up to a cap.  The leaf certificate comes from CURLINFO_CERTINFO.
+ * libcurl is reached through lib/curlrt.h, which loads it on the first
+ * http(s) run of the process; when it cannot be loaded, the run says so
+ * (the target could not be tried) and nothing else changes.
  *
  * One easy handle per run, no signals (runs in worker threads), no proxy
  * from the environment: the probe measures the service, not a proxy.
@@ -20,41 +17,18 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <math.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
+#include "curlrt.h"
 #include "service.h"
 #include "xmalloc.h"
 
 #define SCURL_BODY_MAX (1024 * 1024) /* HTTP body read (and dropped) at most */
-#define SCURL_BYE_WAIT_MAX_MS 1000   /* wait for the goodbye reply at most */
 #define SCURL_CERT_ENTRIES_MAX 64
-
-/* ---- global initialisation -------------------------------------------- */
-
-static pthread_once_t scurl_once = PTHREAD_ONCE_INIT;
-static int scurl_init_rc = -1;
-
-static void
-scurl_init_once(void)
-{
-	scurl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-int
-service_global_init(void)
-{
-	pthread_once(&scurl_once, scurl_init_once);
-	return scurl_init_rc;
-}
 
 /* ---- certificates ------------------------------------------------------ */
 
@@ -190,9 +164,7 @@ service_cert_from_entries(const char *const *entries, size_t n, time_t now,
 			res->cert_issuer = xstrdup(v);
 		} else if ((v = scurl_entry_value(entries[i], "Expire date")) != NULL &&
 		           service_cert_parse_date(v, &t) == 0) {
-			double days = difftime(t, now) / 86400.0;
-			/* down to a tenth of a day: "0.0 left" only on its last 2.4 hours */
-			res->cert_days_left = floor(days * 10.0) / 10.0;
+			res->cert_days_left = service_cert_days_left(difftime(t, now));
 			res->have_cert = true;
 		}
 	}
@@ -201,24 +173,11 @@ service_cert_from_entries(const char *const *entries, size_t n, time_t now,
 /* ---- one run ------------------------------------------------------------ */
 
 struct scurl_ctx {
-	enum service_proto proto;
-	char *buf; /* transcript of server responses */
+	char *buf; /* transcript of the response headers */
 	size_t len, cap;
-	size_t line_start; /* start of its last, possibly incomplete, line */
-	struct timespec start;
-	double greeting_ms; /* < 0 until the greeting is complete */
-	size_t body;        /* HTTP body bytes seen */
+	size_t body; /* HTTP body bytes seen */
 	bool body_capped;
 };
-
-static double
-scurl_ms_since(const struct timespec *start)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) * 1000.0 +
-	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
-}
 
 static int
 scurl_debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
@@ -226,30 +185,15 @@ scurl_debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *userp
 	struct scurl_ctx *ctx = userp;
 
 	(void)h;
-	if (type != CURLINFO_HEADER_IN || size == 0)
+	if (type != CURLINFO_HEADER_IN || size == 0 || ctx->len >= SERVICE_TRANSCRIPT_MAX)
 		return 0;
-	size_t line_start = ctx->line_start; /* where the line being completed began */
-	size_t old_len = ctx->len;
-	if (ctx->len < SERVICE_TRANSCRIPT_MAX) {
-		size_t take = size;
-		if (take > SERVICE_TRANSCRIPT_MAX - ctx->len)
-			take = SERVICE_TRANSCRIPT_MAX - ctx->len;
-		ctx->buf = xgrow(ctx->buf, &ctx->cap, ctx->len + take + 1, 1);
-		memcpy(ctx->buf + ctx->len, data, take);
-		ctx->len += take;
-		ctx->buf[ctx->len] = '\0';
-		for (size_t i = ctx->len; i > old_len; i--)
-			if (ctx->buf[i - 1] == '\n') {
-				ctx->line_start = i;
-				break;
-			}
-	}
-	/* the lines before line_start were all continuations of the greeting
-	   (or it would be complete), so only the new ones need a look; this
-	   keeps a server that sends thousands of "220-" lines linear */
-	if (ctx->greeting_ms < 0 && ctx->buf != NULL &&
-	    service_greeting_complete(ctx->proto, ctx->buf + line_start, ctx->len - line_start))
-		ctx->greeting_ms = scurl_ms_since(&ctx->start);
+	size_t take = size;
+	if (take > SERVICE_TRANSCRIPT_MAX - ctx->len)
+		take = SERVICE_TRANSCRIPT_MAX - ctx->len;
+	ctx->buf = xgrow(ctx->buf, &ctx->cap, ctx->len + take + 1, 1);
+	memcpy(ctx->buf + ctx->len, data, take);
+	ctx->len += take;
+	ctx->buf[ctx->len] = '\0';
 	return 0;
 }
 
@@ -268,148 +212,19 @@ scurl_write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
-static const char *
-scurl_scheme(enum service_proto p)
-{
-	switch (p) {
-	case SVC_SMTP:
-	case SVC_SUBMISSION:
-		return "smtp";
-	case SVC_SMTPS:
-		return "smtps";
-	case SVC_IMAP:
-		return "imap";
-	case SVC_IMAPS:
-		return "imaps";
-	case SVC_POP3:
-		return "pop3";
-	case SVC_POP3S:
-		return "pop3s";
-	case SVC_HTTP:
-		return "http";
-	case SVC_HTTPS:
-		return "https";
-	default:
-		return NULL;
-	}
-}
-
-/* smtp://host:port/EHLONAME (libcurl takes the EHLO name from the path),
-   imap://host:port/, http://host:port/path.  IPv6 literals in brackets. */
-static char *
-scurl_url(CURL *h, const struct service_conf *c, const char *scheme)
-{
-	const char *lb = strchr(c->host, ':') != NULL ? "[" : "";
-	const char *rb = *lb ? "]" : "";
-	enum service_family fam = service_proto_family((enum service_proto)c->protocol);
-
-	if (fam == SVC_FAM_SMTP) {
-		char *e = curl_easy_escape(h, c->ehlo, 0);
-		char *url =
-		    xasprintf("%s://%s%s%s:%d/%s", scheme, lb, c->host, rb, c->port, e ? e : "");
-		curl_free(e);
-		return url;
-	}
-	if (fam == SVC_FAM_HTTP)
-		return xasprintf("%s://%s%s%s:%d%s", scheme, lb, c->host, rb, c->port, c->path);
-	return xasprintf("%s://%s%s%s:%d/", scheme, lb, c->host, rb, c->port);
-}
-
-/* Say goodbye on a connect-only mail session and wait briefly for the
-   answer; whatever happens here does not change the result. */
-static void
-scurl_goodbye(CURL *h, enum service_family fam, double budget_ms)
-{
-	const char *bye = fam == SVC_FAM_IMAP ? "Z999 LOGOUT\r\n" : "QUIT\r\n";
-	size_t off = 0, len = strlen(bye);
-	curl_socket_t sock = CURL_SOCKET_BAD;
-	struct timespec start;
-	char buf[512];
-
-	if (budget_ms > SCURL_BYE_WAIT_MAX_MS)
-		budget_ms = SCURL_BYE_WAIT_MAX_MS;
-	if (budget_ms <= 0 || curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK ||
-	    sock == CURL_SOCKET_BAD)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (off < len) {
-		size_t sent = 0;
-		CURLcode rc = curl_easy_send(h, bye + off, len - off, &sent);
-		if (rc == CURLE_OK) {
-			off += sent;
-			continue;
-		}
-		double left = budget_ms - scurl_ms_since(&start);
-		if (rc != CURLE_AGAIN || left <= 0)
-			return;
-		struct pollfd pfd = {sock, POLLOUT, 0};
-		(void)poll(&pfd, 1, (int)ceil(left));
-	}
-	for (;;) {
-		size_t got = 0;
-		CURLcode rc = curl_easy_recv(h, buf, sizeof(buf), &got);
-		if (rc == CURLE_OK) {
-			if (got == 0 || memchr(buf, '\n', got) != NULL)
-				return; /* closed, or the (first line of the) answer is in */
-			continue;
-		}
-		double left = budget_ms - scurl_ms_since(&start);
-		if (rc != CURLE_AGAIN || left <= 0)
-			return;
-		struct pollfd pfd = {sock, POLLIN, 0};
-		(void)poll(&pfd, 1, (int)ceil(left));
-	}
-}
-
-static bool
-scurl_caps_offer_starttls(const struct service_reply *r)
-{
-	const char *c = r->capabilities;
-	if (c == NULL)
-		return false;
-	for (const char *p = c; *p; p++) {
-		if ((p == c || p[-1] == ' ') &&
-		    (strncasecmp(p, "STARTTLS", 8) == 0 || strncasecmp(p, "STLS", 4) == 0)) {
-			size_t kn = strncasecmp(p, "STLS", 4) == 0 ? 4 : 8;
-			if (p[kn] == '\0' || p[kn] == ' ')
-				return true;
-		}
-	}
-	return false;
-}
-
-/* Whether a mail greeting says "welcome" (2xx, "* OK"/"* PREAUTH", "+OK"). */
-static bool
-scurl_greeting_ok(enum service_family fam, const struct service_reply *r)
-{
-	if (r->banner == NULL)
-		return true; /* nothing to judge: curl's own message says more */
-	switch (fam) {
-	case SVC_FAM_SMTP:
-		return r->code >= 200 && r->code < 300;
-	case SVC_FAM_IMAP:
-		return strncasecmp(r->banner, "* OK", 4) == 0 ||
-		       strncasecmp(r->banner, "* PREAUTH", 9) == 0;
-	case SVC_FAM_POP3:
-		return strncasecmp(r->banner, "+OK", 3) == 0;
-	default:
-		return true;
-	}
-}
-
-/* The error fact for a failed transfer: say what a mail administrator
-   would look for (refused, timed out where, STARTTLS missing). */
+/* The error fact for a failed transfer: say what an administrator would
+   look for (refused, timed out where). */
 static char *
 scurl_error_text(const struct service_conf *c, CURL *h, CURLcode rc, const char *errbuf,
-                 const struct scurl_ctx *ctx, const struct service_result *res, int64_t timeout_ms)
+                 const struct service_result *res, int64_t timeout_ms)
 {
-	enum service_family fam = service_proto_family((enum service_proto)c->protocol);
-	const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+	const char *detail = errbuf[0] != '\0' ? errbuf : curlrt_easy_strerror(rc);
 	long os_errno = 0;
 
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
-		if (curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno != 0)
+		if (curlrt_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK &&
+		    os_errno != 0)
 			return xasprintf("connect to %s port %d: %s", c->host, c->port,
 			                 strerror((int)os_errno));
 		return xstrdup(detail);
@@ -420,65 +235,42 @@ scurl_error_text(const struct service_conf *c, CURL *h, CURLcode rc, const char 
 		if (service_proto_implicit_tls((enum service_proto)c->protocol) && !res->tls)
 			return xasprintf("timed out in the TLS handshake with %s port %d (%lld ms)",
 			                 c->host, c->port, (long long)timeout_ms);
-		if (fam == SVC_FAM_HTTP && res->reply.code > 0)
+		if (res->reply.code > 0)
 			return xasprintf("timed out reading the response (status %d, %lld ms)",
 			                 res->reply.code, (long long)timeout_ms);
-		if (fam == SVC_FAM_HTTP)
-			return xasprintf("timed out waiting for the response (%lld ms)",
-			                 (long long)timeout_ms);
-		if (ctx->greeting_ms < 0)
-			return xasprintf("timed out waiting for greeting (%lld ms)",
-			                 (long long)timeout_ms);
-		return xasprintf("timed out after the greeting (%lld ms): %s",
-		                 (long long)timeout_ms, detail);
-	case CURLE_USE_SSL_FAILED:
-		if (!scurl_caps_offer_starttls(&res->reply))
-			return xstrdup("STARTTLS requested but not offered by the server");
-		return xasprintf("STARTTLS failed: %s", detail);
+		return xasprintf("timed out waiting for the response (%lld ms)",
+		                 (long long)timeout_ms);
 	default:
-		if (!scurl_greeting_ok(fam, &res->reply))
-			return xasprintf("unexpected greeting: %s", res->reply.banner);
 		return xstrdup(detail);
 	}
 }
 
 static void
 scurl_setopts(CURL *h, const struct service_conf *c, struct scurl_ctx *ctx, char *errbuf,
-              const char *url, const char *scheme, int64_t timeout_ms)
+              const char *url, int64_t timeout_ms)
 {
-	enum service_proto p = (enum service_proto)c->protocol;
-	enum service_family fam = service_proto_family(p);
-
-	curl_easy_setopt(h, CURLOPT_URL, url);
+	curlrt_easy_setopt(h, CURLOPT_URL, url);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, scheme);
-#else
-	(void)scheme;
+	curlrt_easy_setopt(h, CURLOPT_PROTOCOLS_STR, c->protocol == SVC_HTTPS ? "https" : "http");
 #endif
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(h, CURLOPT_PROXY, "");
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L); /* feeds the debug callback only */
-	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, scurl_debug_cb);
-	curl_easy_setopt(h, CURLOPT_DEBUGDATA, ctx);
-	curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->tls_verify ? 1L : 0L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->tls_verify ? 2L : 0L);
+	curlrt_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curlrt_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curlrt_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+	curlrt_easy_setopt(h, CURLOPT_PROXY, "");
+	curlrt_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curlrt_easy_setopt(h, CURLOPT_VERBOSE, 1L); /* feeds the debug callback only */
+	curlrt_easy_setopt(h, CURLOPT_DEBUGFUNCTION, scurl_debug_cb);
+	curlrt_easy_setopt(h, CURLOPT_DEBUGDATA, ctx);
+	curlrt_easy_setopt(h, CURLOPT_CERTINFO, 1L);
+	curlrt_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->tls_verify ? 1L : 0L);
+	curlrt_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->tls_verify ? 2L : 0L);
 	if (c->ca_file != NULL)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-	if (c->starttls)
-		curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
-	if (fam == SVC_FAM_HTTP) {
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "-agent/" PACKAGE_VERSION);
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, scurl_write_cb);
-		curl_easy_setopt(h, CURLOPT_WRITEDATA, ctx);
-	} else {
-		curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
-	}
+		curlrt_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	curlrt_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	curlrt_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curlrt_easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "-agent/" PACKAGE_VERSION);
+	curlrt_easy_setopt(h, CURLOPT_WRITEFUNCTION, scurl_write_cb);
+	curlrt_easy_setopt(h, CURLOPT_WRITEDATA, ctx);
 }
 
 static void
@@ -488,7 +280,7 @@ scurl_certificate(CURL *h, struct service_result *res)
 	const char *entries[SCURL_CERT_ENTRIES_MAX];
 	size_t n = 0;
 
-	if (curl_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
+	if (curlrt_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
 	    ci->num_of_certs < 1)
 		return;
 	for (struct curl_slist *s = ci->certinfo[0]; s != NULL && n < SCURL_CERT_ENTRIES_MAX;
@@ -497,12 +289,11 @@ scurl_certificate(CURL *h, struct service_result *res)
 	service_cert_from_entries(entries, n, time(NULL), res);
 }
 
-void
-service_curl_run(const struct service_conf *c, int64_t timeout_ms, struct service_result *res)
+int
+service_curl_run(const struct service_conf *c, int64_t timeout_ms, struct service_result *res,
+                 char **error_r)
 {
 	enum service_proto p = (enum service_proto)c->protocol;
-	enum service_family fam = service_proto_family(p);
-	const char *scheme = scurl_scheme(p);
 	char errbuf[CURL_ERROR_SIZE];
 	struct scurl_ctx ctx;
 	CURL *h;
@@ -510,31 +301,32 @@ service_curl_run(const struct service_conf *c, int64_t timeout_ms, struct servic
 	curl_off_t connect_us = 0, appconnect_us = 0, total_us = 0;
 	long local_port = 0;
 
-	if (scheme == NULL) {
+	if (p != SVC_HTTP && p != SVC_HTTPS) {
 		res->error =
 		    xasprintf("protocol %s is not handled by libcurl", service_proto_name(p));
-		return;
+		return 0;
 	}
-	if (service_global_init() < 0 || (h = curl_easy_init()) == NULL) {
-		res->error = xstrdup("libcurl could not be initialised");
-		return;
+	if (curlrt_load(error_r) < 0)
+		return -1;
+	if ((h = curlrt_easy_init()) == NULL) {
+		res->error = xstrdup("libcurl could not make a handle");
+		return 0;
 	}
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.proto = p;
-	ctx.greeting_ms = -1;
 	errbuf[0] = '\0';
-	char *url = scurl_url(h, c, scheme);
-	scurl_setopts(h, c, &ctx, errbuf, url, scheme, timeout_ms);
+	const char *lb = strchr(c->host, ':') != NULL ? "[" : ""; /* IPv6 literal */
+	char *url = xasprintf("%s://%s%s%s:%d%s", p == SVC_HTTPS ? "https" : "http", lb, c->host,
+	                      *lb ? "]" : "", c->port, c->path);
+	scurl_setopts(h, c, &ctx, errbuf, url, timeout_ms);
 
-	clock_gettime(CLOCK_MONOTONIC, &ctx.start);
-	rc = curl_easy_perform(h);
+	rc = curlrt_easy_perform(h);
 
-	curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
-	curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &appconnect_us);
-	curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
+	curlrt_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+	curlrt_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &appconnect_us);
+	curlrt_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total_us);
 	/* libcurl leaves CONNECT_TIME at 0 when a TLS handshake fails; a local
 	   port says the TCP connection itself stood */
-	curl_easy_getinfo(h, CURLINFO_LOCAL_PORT, &local_port);
+	curlrt_easy_getinfo(h, CURLINFO_LOCAL_PORT, &local_port);
 	res->connected = connect_us > 0 || local_port > 0;
 	if (connect_us > 0)
 		res->connect_ms = (double)connect_us / 1000.0;
@@ -543,19 +335,15 @@ service_curl_run(const struct service_conf *c, int64_t timeout_ms, struct servic
 	if (res->tls)
 		scurl_certificate(h, res);
 
-	bool ok = rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && ctx.body_capped);
-	if (fam == SVC_FAM_HTTP) {
-		if (ok)
-			res->response_ms = (double)total_us / 1000.0;
-	} else if (ctx.greeting_ms >= 0) {
-		res->response_ms = ctx.greeting_ms;
-	}
-	if (!ok)
-		res->error = scurl_error_text(c, h, rc, errbuf, &ctx, res, timeout_ms);
-	else if (fam != SVC_FAM_HTTP)
-		scurl_goodbye(h, fam, (double)timeout_ms - scurl_ms_since(&ctx.start));
+	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && ctx.body_capped))
+		res->response_ms = (double)total_us / 1000.0;
+	else
+		res->error = scurl_error_text(c, h, rc, errbuf, res, timeout_ms);
 
-	curl_easy_cleanup(h);
+	curlrt_easy_cleanup(h);
+	if (p == SVC_HTTPS)
+		service_tls_thread_done(); /* libcurl's TLS is OpenSSL too */
 	free(url);
 	free(ctx.buf);
+	return 0;
 }

@@ -33,6 +33,7 @@ cfgerr_init(struct cfgerr *e)
 	e->msgs = NULL;
 	e->n = 0;
 	e->cap = 0;
+	e->total = 0;
 }
 
 void
@@ -55,6 +56,7 @@ cfgerr_vadd(struct cfgerr *e, const char *file, int line, int col, const char *f
 {
 	char *msg;
 
+	e->total++;
 	if (e->n > CFGERR_MAX)
 		return;
 	e->msgs = xgrow(e->msgs, &e->cap, e->n + 1, sizeof(*e->msgs));

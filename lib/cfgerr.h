@@ -13,8 +13,10 @@
 struct ynode;
 
 struct cfgerr {
-	char **msgs; /* owned */
+	char **msgs;  /* owned; n of them (at most a cap, then a last "too many errors") */
 	size_t n, cap;
+	size_t total; /* errors added, including those past the cap: whether
+			 anything went wrong is total changing, never n */
 };
 
 void cfgerr_init(struct cfgerr *e);

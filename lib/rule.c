@@ -167,7 +167,7 @@ load_rule(struct ruleset *rs, const char *pack, const struct ynode *node,
 {
 	struct rule_raw raw;
 	struct rule *r;
-	size_t nerr = errs->n;
+	size_t nerr = errs->total;
 
 	memset(&raw, 0, sizeof(raw));
 	schema_apply(node, rule_fields, &raw, NULL, errs);
@@ -203,7 +203,7 @@ load_rule(struct ruleset *rs, const char *pack, const struct ynode *node,
 	r->warning = compile_node(raw.warning, "warning", errs);
 	r->critical = compile_node(raw.critical, "critical", errs);
 	r->unknown = compile_node(raw.unknown, "unknown", errs);
-	if (errs->n != nerr) {
+	if (errs->total != nerr) {
 		rule_free(r);
 		schema_free(rule_fields, &raw);
 		return;
@@ -233,7 +233,7 @@ load_file(struct ruleset *rs, const char *path, int (*probe_known)(const char *)
 	struct ynode *root;
 	struct pack_raw pk;
 	struct strlist seen;
-	size_t nerr = errs->n;
+	size_t nerr = errs->total;
 
 	root = ytree_load_file(path, errs);
 	if (root == NULL)
@@ -252,7 +252,7 @@ load_file(struct ruleset *rs, const char *path, int (*probe_known)(const char *)
 	strlist_free(&seen);
 	schema_free(pack_fields, &pk);
 	ytree_free(root);
-	return errs->n == nerr ? 0 : -1;
+	return errs->total == nerr ? 0 : -1;
 }
 
 static int

@@ -6,8 +6,13 @@
  * talk to small scripted servers started in a thread on 127.0.0.1 (and
  * ::1 where the host has it) on ephemeral ports: SMTP, IMAP, POP3, LMTP
  * and HTTP responders, a listener that accepts and never speaks, a closed
- * port.  The HTTPS test runs `openssl s_server -www` with the test
- * certificate (skipped when the openssl program is missing).
+ * port.  The scripted servers speak TLS through OpenSSL with the test
+ * certificates, from the start (smtps, imaps, pop3s) or after their
+ * STARTTLS/STLS go-ahead, and record the commands they receive and the
+ * server name the client asked for.  The HTTPS test runs `openssl
+ * s_server -www` with the test certificate (skipped when the openssl
+ * program is missing).  tests/integration/service-tls.sh does the same
+ * against a real Postfix and Dovecot.
  */
 #include "config.h"
 
@@ -26,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +41,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include <openssl/ssl.h>
 
 #include "cfgerr.h"
 #include "obs.h"
@@ -141,8 +149,9 @@ run_target(struct target *t, struct obs *o, double *elapsed_r)
 
 /* On a received line whose command starts with (cmd) (case-insensitive;
    "" matches an empty line), send (reply).  In a reply, "{T}" stands for
-   the command's tag (IMAP) and a trailing "{CLOSE}" closes the
-   connection after sending. */
+   the command's tag (IMAP); a trailing "{CLOSE}" closes the connection
+   after sending, a trailing "{TLS}" starts TLS (SSL_accept) after
+   sending, as a server does on STARTTLS. */
 struct ts_rule {
 	const char *cmd;
 	const char *reply;
@@ -155,18 +164,30 @@ struct tsrv {
 	atomic_int stop;
 	const char *greeting;        /* sent on accept ("{CLOSE}" as above); NULL: never speaks */
 	const struct ts_rule *rules; /* ends with { NULL, NULL }; may be NULL */
-	bool tagged;                 /* IMAP: "TAG COMMAND" */
+	const struct ts_rule *rules_tls; /* used once TLS is on; NULL: the same rules */
+	bool tagged;                     /* IMAP: "TAG COMMAND" */
+	SSL_CTX *tls_ctx;                /* for {TLS} and implicit TLS (ts_tls) */
+	bool implicit_tls;               /* TLS right after accept */
 	pthread_mutex_t mu;
 	char log[8192]; /* received lines, one per line */
 	size_t loglen;
 	int accepted;
+	int handshakes; /* TLS handshakes that completed */
+	char sni[256];  /* server name the client sent in the last handshake */
+};
+
+/* One accepted connection, plain or TLS. */
+struct ts_conn {
+	int fd;
+	SSL *ssl;
 };
 
 static void
-ts_send(int fd, const char *s, size_t n)
+ts_send(struct ts_conn *c, const char *s, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+		ssize_t w =
+		    c->ssl != NULL ? SSL_write(c->ssl, s, (int)n) : send(c->fd, s, n, MSG_NOSIGNAL);
 		if (w <= 0)
 			return;
 		s += w;
@@ -174,41 +195,82 @@ ts_send(int fd, const char *s, size_t n)
 	}
 }
 
-/* Send a reply template; returns 1 when it asks to close. */
+enum { TS_GO_ON, TS_CLOSE, TS_TLS };
+
+/* Send a reply template; what to do next. */
 static int
-ts_reply(int fd, const char *tpl, const char *tag, size_t taglen)
+ts_reply(struct ts_conn *c, const char *tpl, const char *tag, size_t taglen)
 {
 	size_t n = strlen(tpl);
-	int close_after = 0;
+	int next = TS_GO_ON;
 	const char *p;
 
 	if (n >= 7 && strcmp(tpl + n - 7, "{CLOSE}") == 0) {
-		close_after = 1;
+		next = TS_CLOSE;
 		n -= 7;
+	} else if (n >= 5 && strcmp(tpl + n - 5, "{TLS}") == 0) {
+		next = TS_TLS;
+		n -= 5;
 	}
 	while (n > 0 && (p = memmem(tpl, n, "{T}", 3)) != NULL) {
-		ts_send(fd, tpl, (size_t)(p - tpl));
-		ts_send(fd, tag, taglen);
+		ts_send(c, tpl, (size_t)(p - tpl));
+		ts_send(c, tag, taglen);
 		n -= (size_t)(p - tpl) + 3;
 		tpl = p + 3;
 	}
-	ts_send(fd, tpl, n);
-	return close_after;
+	ts_send(c, tpl, n);
+	return next;
+}
+
+/* Server side of a handshake on the connection; 0 or -1. */
+static int
+ts_tls_accept(struct tsrv *s, struct ts_conn *c)
+{
+	struct timeval tv = {5, 0}; /* a client that gives up must not hang the server */
+
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	c->ssl = SSL_new(s->tls_ctx);
+	SSL_set_fd(c->ssl, c->fd);
+	if (SSL_accept(c->ssl) != 1)
+		return -1;
+	const char *sni = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
+	pthread_mutex_lock(&s->mu);
+	s->handshakes++;
+	snprintf(s->sni, sizeof(s->sni), "%s", sni != NULL ? sni : "");
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+static bool
+ts_readable(struct ts_conn *c)
+{
+	struct pollfd pfd = {c->fd, POLLIN, 0};
+	if (c->ssl != NULL && SSL_pending(c->ssl) > 0)
+		return true;
+	return poll(&pfd, 1, 50) > 0;
 }
 
 static void
-ts_serve(struct tsrv *s, int fd)
+ts_serve(struct tsrv *s, struct ts_conn *c)
 {
 	char buf[4096];
 	size_t len = 0;
+	const struct ts_rule *rules = s->rules;
 
-	if (s->greeting != NULL && ts_reply(fd, s->greeting, "", 0))
+	if (s->implicit_tls) {
+		if (ts_tls_accept(s, c) < 0)
+			return;
+		if (s->rules_tls != NULL)
+			rules = s->rules_tls;
+	}
+	if (s->greeting != NULL && ts_reply(c, s->greeting, "", 0) == TS_CLOSE)
 		return;
 	while (!atomic_load(&s->stop)) {
-		struct pollfd pfd = {fd, POLLIN, 0};
-		if (poll(&pfd, 1, 50) <= 0)
+		if (!ts_readable(c))
 			continue;
-		ssize_t r = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+		ssize_t r = c->ssl != NULL
+		                ? SSL_read(c->ssl, buf + len, (int)(sizeof(buf) - 1 - len))
+		                : recv(c->fd, buf + len, sizeof(buf) - 1 - len, 0);
 		if (r <= 0)
 			return;
 		len += (size_t)r;
@@ -218,6 +280,7 @@ ts_serve(struct tsrv *s, int fd)
 			size_t lnc = ln > 0 && buf[ln - 1] == '\r' ? ln - 1 : ln;
 			const char *cmd = buf, *tag = "";
 			size_t cmdlen = lnc, taglen = 0;
+			int next = TS_GO_ON;
 			pthread_mutex_lock(&s->mu);
 			if (s->loglen + lnc + 2 < sizeof(s->log)) {
 				memcpy(s->log + s->loglen, buf, lnc);
@@ -235,20 +298,30 @@ ts_serve(struct tsrv *s, int fd)
 					cmdlen = lnc - taglen - 1;
 				}
 			}
-			for (const struct ts_rule *rule = s->rules;
-			     rule != NULL && rule->cmd != NULL; rule++) {
+			for (const struct ts_rule *rule = rules; rule != NULL && rule->cmd != NULL;
+			     rule++) {
 				size_t rl = strlen(rule->cmd);
 				bool match = rl == 0 ? cmdlen == 0
 				                     : (cmdlen >= rl &&
 				                        strncasecmp(cmd, rule->cmd, rl) == 0);
 				if (!match)
 					continue;
-				if (ts_reply(fd, rule->reply, tag, taglen))
-					return;
+				next = ts_reply(c, rule->reply, tag, taglen);
 				break;
 			}
 			memmove(buf, nl + 1, len - ln - 1);
 			len -= ln + 1;
+			if (next == TS_CLOSE)
+				return;
+			if (next == TS_TLS) {
+				/* a careful server drops what the client pipelined
+				   before the handshake */
+				len = 0;
+				if (ts_tls_accept(s, c) < 0)
+					return;
+				if (s->rules_tls != NULL)
+					rules = s->rules_tls;
+			}
 		}
 		if (len == sizeof(buf) - 1)
 			return;
@@ -264,14 +337,18 @@ ts_main(void *arg)
 		struct pollfd pfd = {s->lfd, POLLIN, 0};
 		if (poll(&pfd, 1, 50) <= 0)
 			continue;
-		int fd = accept(s->lfd, NULL, NULL);
-		if (fd < 0)
+		struct ts_conn c = {accept(s->lfd, NULL, NULL), NULL};
+		if (c.fd < 0)
 			continue;
 		pthread_mutex_lock(&s->mu);
 		s->accepted++;
 		pthread_mutex_unlock(&s->mu);
-		ts_serve(s, fd);
-		close(fd);
+		ts_serve(s, &c);
+		if (c.ssl != NULL) {
+			SSL_shutdown(c.ssl);
+			SSL_free(c.ssl);
+		}
+		close(c.fd);
 	}
 	return NULL;
 }
@@ -314,9 +391,14 @@ ts_start_family(struct tsrv *s, int family, const char *greeting, const struct t
 	getsockname(s->lfd, (struct sockaddr *)&ss, &sl);
 	s->port = ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 	                                   : ((struct sockaddr_in *)&ss)->sin_port);
+	return true;
+}
+
+static void
+ts_run(struct tsrv *s)
+{
 	if (pthread_create(&s->tid, NULL, ts_main, s) != 0)
 		fail_msg("pthread_create");
-	return true;
 }
 
 static void
@@ -324,6 +406,29 @@ ts_start(struct tsrv *s, const char *greeting, const struct ts_rule *rules, bool
 {
 	if (!ts_start_family(s, AF_INET, greeting, rules, tagged))
 		fail_msg("cannot listen on 127.0.0.1: %s", strerror(errno));
+	ts_run(s);
+}
+
+/* A server that speaks TLS with the named test certificate
+   (tests/data/service/CERT.pem, KEY.pem): on "{TLS}" replies, or from
+   the start when implicit.  rules_tls (may be NULL) answer inside TLS. */
+static void
+ts_start_tls(struct tsrv *s, const char *cert, const char *key, bool implicit, const char *greeting,
+             const struct ts_rule *rules, const struct ts_rule *rules_tls, bool tagged)
+{
+	char cp[1024], kp[1024];
+
+	if (!ts_start_family(s, AF_INET, greeting, rules, tagged))
+		fail_msg("cannot listen on 127.0.0.1: %s", strerror(errno));
+	snprintf(cp, sizeof(cp), "%s/service/%s", TEST_DATA_DIR, cert);
+	snprintf(kp, sizeof(kp), "%s/service/%s", TEST_DATA_DIR, key);
+	s->tls_ctx = SSL_CTX_new(TLS_server_method());
+	if (s->tls_ctx == NULL || SSL_CTX_use_certificate_chain_file(s->tls_ctx, cp) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(s->tls_ctx, kp, SSL_FILETYPE_PEM) != 1)
+		fail_msg("test TLS context with %s and %s", cp, kp);
+	s->implicit_tls = implicit;
+	s->rules_tls = rules_tls;
+	ts_run(s);
 }
 
 static void
@@ -332,6 +437,7 @@ ts_stop(struct tsrv *s)
 	atomic_store(&s->stop, 1);
 	pthread_join(s->tid, NULL);
 	close(s->lfd);
+	SSL_CTX_free(s->tls_ctx);
 	pthread_mutex_destroy(&s->mu);
 }
 
@@ -398,6 +504,45 @@ static const struct ts_rule http_503_rules[] = {
     {NULL, NULL}};
 
 static const struct ts_rule tcp_ping_rules[] = {{"PING", "PONG ready\r\n"}, {NULL, NULL}};
+
+/* STARTTLS: the go-ahead, then TLS ("{TLS}"); the lists inside TLS
+   differ from the ones before, as real servers' do. */
+static const struct ts_rule smtp_starttls_rules[] = {
+    {"EHLO", "250-mx.example.org\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n250 "
+             "8BITMIME\r\n"},
+    {"STARTTLS", "220 2.0.0 Ready to start TLS\r\n{TLS}"},
+    {"QUIT", "221 2.0.0 Bye\r\n{CLOSE}"},
+    {NULL, NULL}};
+static const struct ts_rule smtp_tls_rules[] = {
+    {"EHLO", "250-mx.example.org\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-AUTH PLAIN "
+             "LOGIN\r\n250 8BITMIME\r\n"},
+    {"QUIT", "221 2.0.0 Bye\r\n{CLOSE}"},
+    {NULL, NULL}};
+#define SMTP_TLS_CAPS "PIPELINING SIZE 10240000 AUTH PLAIN LOGIN 8BITMIME"
+
+static const struct ts_rule imap_starttls_rules[] = {
+    {"CAPABILITY", "* CAPABILITY IMAP4rev1 ID STARTTLS LOGINDISABLED\r\n{T} OK done.\r\n"},
+    {"STARTTLS", "{T} OK Begin TLS negotiation now.\r\n{TLS}"},
+    {"LOGOUT", "* BYE Logging out\r\n{T} OK Logout completed.\r\n{CLOSE}"},
+    {NULL, NULL}};
+static const struct ts_rule imap_tls_rules[] = {
+    {"CAPABILITY", "* CAPABILITY IMAP4rev1 ID SASL-IR AUTH=PLAIN\r\n{T} OK done.\r\n"},
+    {"LOGOUT", "* BYE Logging out\r\n{T} OK Logout completed.\r\n{CLOSE}"},
+    {NULL, NULL}};
+
+static const struct ts_rule pop3_starttls_rules[] = {
+    {"CAPA", "+OK\r\nCAPA\r\nTOP\r\nSTLS\r\nUSER\r\n.\r\n"},
+    {"STLS", "+OK Begin TLS negotiation now.\r\n{TLS}"},
+    {"QUIT", "+OK Logging out.\r\n{CLOSE}"},
+    {NULL, NULL}};
+static const struct ts_rule pop3_tls_rules[] = {
+    {"CAPA", "+OK\r\nCAPA\r\nTOP\r\nUSER\r\nSASL PLAIN\r\n.\r\n"},
+    {"QUIT", "+OK Logging out.\r\n{CLOSE}"},
+    {NULL, NULL}};
+
+/* The test certificates' notAfter (tests/data/service/README). */
+#define CERT_NOT_AFTER 4948890512LL           /* cert.pem: 2126-10-28 19:48:32 UTC */
+#define LOCALHOST_CERT_NOT_AFTER 4948893236LL /* localhost-cert.pem: 2126-10-28 20:33:56 UTC */
 
 /* ---- parser on real transcripts -------------------------------------------------- */
 
@@ -799,7 +944,7 @@ service_configure__unknown_protocol_or_key__refused(void **state)
 	}
 }
 
-/* ---- end to end: curl protocols ------------------------------------------------------ */
+/* ---- end to end: mail dialogues and HTTP ---------------------------------------------- */
 
 static void
 service_run__smtp__banner_capabilities_and_polite_quit(void **state)
@@ -1020,6 +1165,7 @@ service_run__smtp_over_ipv6_loopback__up(void **state)
 
 	if (!ts_start_family(&s, AF_INET6, SMTP_GREETING, smtp_rules, false))
 		skip();
+	ts_run(&s);
 	snprintf(yaml, sizeof(yaml), "{protocol: smtp, host: \"::1\", port: %d}", s.port);
 	struct target *t = make_target(yaml, 5000);
 	run_target(t, &o, NULL);
@@ -1175,6 +1321,432 @@ service_run__https_verify_self_signed__down(void **state)
 	assert_non_null(strstr(tu_fact(&o, "error"), "certificate"));
 	obs_free(&o);
 	free_target(t);
+}
+
+/* ---- end to end: TLS (implicit and STARTTLS) ------------------------------------------- */
+
+/* cert_subject and cert_issuer of a self-signed test certificate with
+   this CN, and cert_days_left within a tenth of a day of its notAfter. */
+static void
+assert_test_cert(const struct obs *o, const char *cn, long long not_after)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "CN = %s, O = mxsla test", cn);
+	assert_fact(o, "cert_subject", want);
+	assert_fact(o, "cert_issuer", want);
+	double days = floor(difftime((time_t)not_after, time(NULL)) / 86400.0 * 10.0) / 10.0;
+	assert_near(tu_metric(o, "cert_days_left"), days, 0.1 + 1e-9);
+}
+
+static void
+service_run__smtp_starttls__ehlo_again_inside_tls_and_certificate(void **state)
+{
+	struct tsrv s;
+	char yaml[256];
+	struct obs o;
+
+	ts_start_tls(&s, "cert.pem", "key.pem", false, SMTP_GREETING, smtp_starttls_rules,
+	             smtp_tls_rules, false);
+	snprintf(yaml, sizeof(yaml),
+	         "{protocol: smtp, port: %d, starttls: true, ehlo: mxsla-test.example}", s.port);
+	struct target *t = make_target(yaml, 5000);
+	run_target(t, &o, NULL);
+	assert_null(o.error);
+	assert_null(obs_get_fact(&o, "error"));
+	assert_metric(&o, "up", 1);
+	assert_metric(&o, "tls", 1);
+	assert_fact(&o, "banner", "220 mx.example.org ESMTP test");
+	assert_fact(&o, "capabilities", "PIPELINING SIZE 10240000 STARTTLS 8BITMIME");
+	assert_fact(&o, "capabilities_tls", SMTP_TLS_CAPS);
+	assert_test_cert(&o, "svc-test.example", CERT_NOT_AFTER);
+	assert_true(tu_metric(&o, "response_ms") >= tu_metric(&o, "connect_ms"));
+	ts_stop(&s);
+	assert_string_equal(s.log,
+	                    "EHLO mxsla-test.example\nSTARTTLS\nEHLO mxsla-test.example\nQUIT\n");
+	assert_int_equal(s.handshakes, 1);
+	assert_string_equal(s.sni, ""); /* never an IP literal as server name */
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__imap_starttls__tagged_commands_and_list_inside_tls(void **state)
+{
+	struct tsrv s;
+	char yaml[256];
+	struct obs o;
+
+	ts_start_tls(&s, "cert.pem", "key.pem", false, IMAP_GREETING, imap_starttls_rules,
+	             imap_tls_rules, true);
+	snprintf(yaml, sizeof(yaml), "{protocol: imap, port: %d, starttls: true}", s.port);
+	struct target *t = make_target(yaml, 5000);
+	run_target(t, &o, NULL);
+	assert_null(obs_get_fact(&o, "error"));
+	assert_metric(&o, "up", 1);
+	assert_metric(&o, "tls", 1);
+	assert_fact(&o, "capabilities", "IMAP4rev1 ID STARTTLS LOGINDISABLED");
+	assert_fact(&o, "capabilities_tls", "IMAP4rev1 ID SASL-IR AUTH=PLAIN");
+	assert_test_cert(&o, "svc-test.example", CERT_NOT_AFTER);
+	ts_stop(&s);
+	assert_string_equal(s.log,
+	                    "A001 CAPABILITY\nA002 STARTTLS\nA003 CAPABILITY\nA004 LOGOUT\n");
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__pop3_stls__capa_again_inside_tls(void **state)
+{
+	struct tsrv s;
+	char yaml[256];
+	struct obs o;
+
+	ts_start_tls(&s, "cert.pem", "key.pem", false, POP3_GREETING, pop3_starttls_rules,
+	             pop3_tls_rules, false);
+	snprintf(yaml, sizeof(yaml), "{protocol: pop3, port: %d, starttls: true}", s.port);
+	struct target *t = make_target(yaml, 5000);
+	run_target(t, &o, NULL);
+	assert_null(obs_get_fact(&o, "error"));
+	assert_metric(&o, "up", 1);
+	assert_metric(&o, "tls", 1);
+	assert_fact(&o, "capabilities", "CAPA TOP STLS USER");
+	assert_fact(&o, "capabilities_tls", "CAPA TOP USER SASL PLAIN");
+	assert_test_cert(&o, "svc-test.example", CERT_NOT_AFTER);
+	ts_stop(&s);
+	assert_string_equal(s.log, "CAPA\nSTLS\nCAPA\nQUIT\n");
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__pop3s__tls_from_the_start(void **state)
+{
+	struct tsrv s;
+	char yaml[256];
+	struct obs o;
+
+	ts_start_tls(&s, "cert.pem", "key.pem", true, POP3_GREETING, pop3_rules, NULL, false);
+	snprintf(yaml, sizeof(yaml), "{protocol: pop3s, port: %d}", s.port);
+	struct target *t = make_target(yaml, 5000);
+	run_target(t, &o, NULL);
+	assert_null(obs_get_fact(&o, "error"));
+	assert_metric(&o, "up", 1);
+	assert_metric(&o, "tls", 1);
+	assert_fact(&o, "banner", "+OK pop.example.org ready.");
+	assert_fact(&o, "capabilities", "CAPA TOP UIDL RESP-CODES PIPELINING STLS USER SASL PLAIN");
+	assert_null(obs_get_fact(&o, "capabilities_tls"));
+	assert_test_cert(&o, "svc-test.example", CERT_NOT_AFTER);
+	/* the greeting comes after the handshake */
+	assert_true(tu_metric(&o, "response_ms") >= tu_metric(&o, "connect_ms"));
+	ts_stop(&s);
+	assert_string_equal(s.log, "CAPA\nQUIT\n");
+	assert_int_equal(s.handshakes, 1);
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__smtps_verify_by_name__sni_chain_and_name_checked(void **state)
+{
+	struct tsrv s;
+	char yaml[512];
+	struct obs o;
+
+	ts_start_tls(&s, "localhost-cert.pem", "localhost-key.pem", true, SMTP_GREETING,
+	             smtp_notls_rules, NULL, false);
+	snprintf(yaml, sizeof(yaml),
+	         "{protocol: smtps, host: localhost, port: %d, tls_verify: true, "
+	         "ca_file: \"%s/service/localhost-cert.pem\"}",
+	         s.port, TEST_DATA_DIR);
+	struct target *t = make_target(yaml, 5000);
+	run_target(t, &o, NULL);
+	assert_null(obs_get_fact(&o, "error"));
+	assert_metric(&o, "up", 1);
+	assert_metric(&o, "tls", 1);
+	assert_fact(&o, "capabilities", "PIPELINING 8BITMIME");
+	assert_test_cert(&o, "localhost", LOCALHOST_CERT_NOT_AFTER);
+	ts_stop(&s);
+	assert_string_equal(s.sni, "localhost");
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__starttls_verify_ip_literal__checked_against_ip_san(void **state)
+{
+	struct tsrv s;
+	char yaml[512];
+	struct obs o;
+
+	ts_start_tls(&s, "localhost-cert.pem", "localhost-key.pem", false, SMTP_GREETING,
+	             smtp_starttls_rules, smtp_tls_rules, false);
+	snprintf(yaml, sizeof(yaml),
+	         "{protocol: submission, port: %d, starttls: true, tls_verify: true, "
+	         "ca_file: \"%s/service/localhost-cert.pem\"}",
+	         s.port, TEST_DATA_DIR);
+	struct target *t = make_target(yaml, 5000);
+	run_target(t, &o, NULL);
+	assert_null(obs_get_fact(&o, "error"));
+	assert_metric(&o, "up", 1);
+	assert_metric(&o, "tls", 1);
+	assert_fact(&o, "capabilities_tls", SMTP_TLS_CAPS);
+	ts_stop(&s);
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__starttls_verify_unknown_issuer__down_with_reason(void **state)
+{
+	struct tsrv s;
+	char yaml[512];
+	struct obs o;
+
+	ts_start_tls(&s, "cert.pem", "key.pem", false, SMTP_GREETING, smtp_starttls_rules,
+	             smtp_tls_rules, false);
+	snprintf(yaml, sizeof(yaml),
+	         "{protocol: smtp, port: %d, starttls: true, tls_verify: true, "
+	         "ca_file: \"%s/service/localhost-cert.pem\"}",
+	         s.port, TEST_DATA_DIR);
+	struct target *t = make_target(yaml, 5000);
+	run_target(t, &o, NULL);
+	assert_null(o.error);
+	assert_metric(&o, "up", 0);
+	assert_metric(&o, "tls", 0);
+	assert_fact(&o, "error",
+	            "STARTTLS failed: certificate verify failed: self-signed certificate");
+	assert_null(obs_get_fact(&o, "capabilities_tls"));
+	ts_stop(&s);
+	assert_int_equal(s.handshakes, 0);
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__imaps_verify_ip_not_in_certificate__down_with_reason(void **state)
+{
+	struct tsrv s;
+	char yaml[512], want[256];
+	struct obs o;
+
+	ts_start_tls(&s, "cert.pem", "key.pem", true, IMAP_GREETING, imap_rules, NULL, true);
+	snprintf(yaml, sizeof(yaml),
+	         "{protocol: imaps, port: %d, tls_verify: true, ca_file: \"%s/service/cert.pem\"}",
+	         s.port, TEST_DATA_DIR);
+	struct target *t = make_target(yaml, 5000);
+	run_target(t, &o, NULL);
+	assert_metric(&o, "up", 0);
+	assert_metric(&o, "tls", 0);
+	snprintf(want, sizeof(want),
+	         "TLS handshake with 127.0.0.1 port %d: certificate verify failed: IP address "
+	         "mismatch",
+	         s.port);
+	assert_fact(&o, "error", want);
+	assert_null(obs_get_fact(&o, "banner"));
+	ts_stop(&s);
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__starttls_refused__down_after_polite_quit(void **state)
+{
+	static const struct ts_rule rules[] = {
+	    {"EHLO", "250-mx.example.org\r\n250-STARTTLS\r\n250 8BITMIME\r\n"},
+	    {"STARTTLS", "454 4.7.0 TLS not available due to local problem\r\n"},
+	    {"QUIT", "221 2.0.0 Bye\r\n{CLOSE}"},
+	    {NULL, NULL}};
+	struct tsrv s;
+	char yaml[256];
+	struct obs o;
+
+	ts_start(&s, SMTP_GREETING, rules, false);
+	snprintf(yaml, sizeof(yaml), "{protocol: smtp, port: %d, starttls: true, ehlo: x.example}",
+	         s.port);
+	struct target *t = make_target(yaml, 5000);
+	run_target(t, &o, NULL);
+	assert_metric(&o, "up", 0);
+	assert_metric(&o, "tls", 0);
+	assert_fact(&o, "error",
+	            "STARTTLS failed: 454 4.7.0 TLS not available due to local problem");
+	assert_fact(&o, "capabilities", "STARTTLS 8BITMIME");
+	ts_stop(&s);
+	assert_string_equal(s.log, "EHLO x.example\nSTARTTLS\nQUIT\n");
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__plaintext_after_starttls_go_ahead__dropped(void **state)
+{
+	/* a man in the middle appends a reply to the go-ahead, hoping the
+	   client reads it as the first answer inside TLS */
+	static const struct ts_rule rules[] = {
+	    {"EHLO", "250-mx.example.org\r\n250-STARTTLS\r\n250 8BITMIME\r\n"},
+	    {"STARTTLS", "220 2.0.0 Ready\r\n250-mx.example.org\r\n250 INJECTED\r\n{TLS}"},
+	    {"QUIT", "221 2.0.0 Bye\r\n{CLOSE}"},
+	    {NULL, NULL}};
+	struct tsrv s;
+	char yaml[256];
+	struct obs o;
+
+	ts_start_tls(&s, "cert.pem", "key.pem", false, SMTP_GREETING, rules, smtp_tls_rules, false);
+	snprintf(yaml, sizeof(yaml), "{protocol: smtp, port: %d, starttls: true}", s.port);
+	struct target *t = make_target(yaml, 5000);
+	run_target(t, &o, NULL);
+	assert_null(obs_get_fact(&o, "error"));
+	assert_metric(&o, "up", 1);
+	assert_metric(&o, "tls", 1);
+	assert_fact(&o, "capabilities_tls", SMTP_TLS_CAPS);
+	ts_stop(&s);
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__no_handshake_after_go_ahead__times_out_in_handshake(void **state)
+{
+	static const struct ts_rule rules[] = {{"EHLO", "250-mx.example.org\r\n250 STARTTLS\r\n"},
+	                                       {"STARTTLS", "220 2.0.0 Ready\r\n"},
+	                                       {NULL, NULL}};
+	struct tsrv s;
+	char yaml[256], want[128];
+	struct obs o;
+	double elapsed;
+
+	ts_start(&s, SMTP_GREETING, rules, false);
+	snprintf(yaml, sizeof(yaml), "{protocol: smtp, port: %d, starttls: true}", s.port);
+	struct target *t = make_target(yaml, 800);
+	run_target(t, &o, &elapsed);
+	assert_null(o.error);
+	assert_metric(&o, "up", 0);
+	assert_metric(&o, "tls", 0);
+	snprintf(want, sizeof(want),
+	         "timed out in the TLS handshake with 127.0.0.1 port %d (800 ms)", s.port);
+	assert_fact(&o, "error", want);
+	assert_true(elapsed >= 700 && elapsed <= 1300);
+	ts_stop(&s);
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__implicit_tls_against_plain_or_closing_server__handshake_error(void **state)
+{
+	static const struct {
+		const char *proto, *greeting;
+		const char *reasons[2]; /* either one */
+	} cases[] = {
+	    /* a plain IMAP server on the imaps port: its greeting is no TLS record */
+	    {"imaps", IMAP_GREETING, {"wrong version number", NULL}},
+	    /* a server that hangs up at once: a FIN, or a reset when the
+	       ClientHello was already on its way */
+	    {"smtps", "{CLOSE}", {"connection closed by the server", "Connection reset by peer"}},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tsrv s;
+		char yaml[256], want[2][256];
+		struct obs o;
+		ts_start(&s, cases[i].greeting, NULL, false);
+		snprintf(yaml, sizeof(yaml), "{protocol: %s, port: %d}", cases[i].proto, s.port);
+		struct target *t = make_target(yaml, 5000);
+		run_target(t, &o, NULL);
+		assert_null(o.error);
+		assert_metric(&o, "up", 0);
+		assert_metric(&o, "tls", 0);
+		for (int k = 0; k < 2; k++)
+			snprintf(want[k], sizeof(want[k]),
+			         "TLS handshake with 127.0.0.1 port %d: %s", s.port,
+			         cases[i].reasons[k] != NULL ? cases[i].reasons[k] : "-");
+		const char *got = tu_fact(&o, "error");
+		if (strcmp(got, want[0]) != 0 && strcmp(got, want[1]) != 0)
+			fail_msg("error '%s', want '%s'", got, want[0]);
+		assert_null(obs_get_metric(&o, "cert_days_left"));
+		ts_stop(&s);
+		obs_free(&o);
+		free_target(t);
+	}
+}
+
+/* ---- end to end: SMTP corner cases ------------------------------------------------------ */
+
+static void
+service_run__ehlo_unknown__helo_instead(void **state)
+{
+	static const struct ts_rule rules[] = {
+	    {"EHLO", "502 5.5.2 Error: command not recognized\r\n"},
+	    {"HELO", "250 mx.example.org\r\n"},
+	    {"QUIT", "221 2.0.0 Bye\r\n{CLOSE}"},
+	    {NULL, NULL}};
+	struct tsrv s;
+	char yaml[256];
+	struct obs o;
+
+	ts_start(&s, SMTP_GREETING, rules, false);
+	snprintf(yaml, sizeof(yaml), "{protocol: smtp, port: %d, ehlo: x.example}", s.port);
+	struct target *t = make_target(yaml, 5000);
+	run_target(t, &o, NULL);
+	assert_null(obs_get_fact(&o, "error"));
+	assert_metric(&o, "up", 1);
+	assert_fact(&o, "capabilities", ""); /* HELO: no extensions */
+	ts_stop(&s);
+	assert_string_equal(s.log, "EHLO x.example\nHELO x.example\nQUIT\n");
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__ehlo_refused__down_with_reply(void **state)
+{
+	static const struct ts_rule rules[] = {
+	    {"EHLO", "421 4.7.0 mx.example.org Error: too many connections\r\n{CLOSE}"},
+	    {NULL, NULL}};
+	struct tsrv s;
+	char yaml[256];
+	struct obs o;
+
+	ts_start(&s, SMTP_GREETING, rules, false);
+	snprintf(yaml, sizeof(yaml), "{protocol: smtp, port: %d, ehlo: x.example}", s.port);
+	struct target *t = make_target(yaml, 5000);
+	run_target(t, &o, NULL);
+	assert_metric(&o, "up", 0);
+	assert_fact(&o, "error",
+	            "EHLO rejected: 421 4.7.0 mx.example.org Error: too many connections");
+	assert_fact(&o, "banner", "220 mx.example.org ESMTP test");
+	ts_stop(&s);
+	assert_string_equal(s.log, "EHLO x.example\n");
+	obs_free(&o);
+	free_target(t);
+}
+
+static void
+service_run__imap_bye_and_pop3_err_greetings__down(void **state)
+{
+	static const struct {
+		const char *proto, *greeting, *error;
+	} cases[] = {
+	    {"imap", "* BYE Too many connections\r\n",
+	     "unexpected greeting: * BYE Too many connections"},
+	    {"pop3", "-ERR [SYS/TEMP] Server busy\r\n",
+	     "unexpected greeting: -ERR [SYS/TEMP] Server busy"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tsrv s;
+		char yaml[256];
+		struct obs o;
+		ts_start(&s, cases[i].greeting, NULL, strcmp(cases[i].proto, "imap") == 0);
+		snprintf(yaml, sizeof(yaml), "{protocol: %s, port: %d}", cases[i].proto, s.port);
+		struct target *t = make_target(yaml, 5000);
+		run_target(t, &o, NULL);
+		assert_metric(&o, "up", 0);
+		assert_fact(&o, "error", cases[i].error);
+		ts_stop(&s);
+		obs_free(&o);
+		free_target(t);
+	}
 }
 
 /* ---- end to end: socket dialogues ---------------------------------------------------- */
@@ -1352,6 +1924,7 @@ service_run__tcp_over_ipv6_loopback__up(void **state)
 
 	if (!ts_start_family(&s, AF_INET6, "hello\r\n", NULL, false))
 		skip();
+	ts_run(&s);
 	snprintf(yaml, sizeof(yaml), "{protocol: tcp, host: \"::1\", port: %d, expect: hello}",
 	         s.port);
 	struct target *t = make_target(yaml, 5000);
@@ -1400,6 +1973,22 @@ main(void)
 	    cmocka_unit_test(service_run__http_503__down_with_status),
 	    cmocka_unit_test(service_run__https_self_signed__tls_and_certificate),
 	    cmocka_unit_test(service_run__https_verify_self_signed__down),
+	    cmocka_unit_test(service_run__smtp_starttls__ehlo_again_inside_tls_and_certificate),
+	    cmocka_unit_test(service_run__imap_starttls__tagged_commands_and_list_inside_tls),
+	    cmocka_unit_test(service_run__pop3_stls__capa_again_inside_tls),
+	    cmocka_unit_test(service_run__pop3s__tls_from_the_start),
+	    cmocka_unit_test(service_run__smtps_verify_by_name__sni_chain_and_name_checked),
+	    cmocka_unit_test(service_run__starttls_verify_ip_literal__checked_against_ip_san),
+	    cmocka_unit_test(service_run__starttls_verify_unknown_issuer__down_with_reason),
+	    cmocka_unit_test(service_run__imaps_verify_ip_not_in_certificate__down_with_reason),
+	    cmocka_unit_test(service_run__starttls_refused__down_after_polite_quit),
+	    cmocka_unit_test(service_run__plaintext_after_starttls_go_ahead__dropped),
+	    cmocka_unit_test(service_run__no_handshake_after_go_ahead__times_out_in_handshake),
+	    cmocka_unit_test(
+	        service_run__implicit_tls_against_plain_or_closing_server__handshake_error),
+	    cmocka_unit_test(service_run__ehlo_unknown__helo_instead),
+	    cmocka_unit_test(service_run__ehlo_refused__down_with_reply),
+	    cmocka_unit_test(service_run__imap_bye_and_pop3_err_greetings__down),
 	    cmocka_unit_test(service_run__lmtp__lhlo_capabilities),
 	    cmocka_unit_test(service_run__lmtp_refusing_greeting__down),
 	    cmocka_unit_test(service_run__lmtp_silent_server__gives_up_at_timeout),
@@ -1412,6 +2001,5 @@ main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	service_global_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
