@@ -170,7 +170,9 @@ static int config_dovecot_unquote(const char *v, size_t n, char **buf, size_t *b
 struct config_dove {
 	size_t prefix[CONFIG_DEPTH_MAX]; /* key length before each open section */
 	int depth;
-	struct strlist seen;             /* every section path opened so far */
+	struct strlist seen;             /* each distinct section path opened so far */
+	unsigned *times;                 /* how often seen.v[i] was opened */
+	size_t times_cap;
 };
 
 /* Open section `type [name]` under the current prefix in key. */
@@ -200,18 +202,24 @@ static int config_dove_open(struct config_dove *d, char *key, size_t *klen, cons
 		len = config_key_append(key, CONFIG_KEY_MAX + 1, len, ".", 1);
 		len = config_key_append(key, CONFIG_KEY_MAX + 1, len, name, nn);
 	}
-	if (strlist_contains(&d->seen, key)) {
-		char num[16];
-		size_t plain = len;
-		for (int i = 2; i < CONFIG_SECTIONS_MAX + 2; i++) {
-			int k = snprintf(num, sizeof(num), ".%d", i);
-			len = config_key_append(key, CONFIG_KEY_MAX + 1, plain, num, (size_t)k);
-			if (!strlist_contains(&d->seen, key))
+	/* A repeated unnamed section gets its ordinal (passdb, passdb.2, ...);
+	   counting per distinct path keeps this linear in the sections. */
+	{
+		size_t i;
+
+		for (i = 0; i < d->seen.n; i++)
+			if (strcmp(d->seen.v[i], key) == 0)
 				break;
+		if (i < d->seen.n) {
+			char num[16];
+			int k = snprintf(num, sizeof(num), ".%u", ++d->times[i]);
+			len = config_key_append(key, CONFIG_KEY_MAX + 1, len, num, (size_t)k);
+		} else if (d->seen.n < CONFIG_SECTIONS_MAX) {
+			d->times = xgrow(d->times, &d->times_cap, d->seen.n + 1, sizeof(*d->times));
+			d->times[d->seen.n] = 1;
+			strlist_add(&d->seen, key);
 		}
 	}
-	if (d->seen.n < CONFIG_SECTIONS_MAX)
-		strlist_add(&d->seen, key);
 	d->prefix[d->depth++] = base;
 	*klen = len;
 	return 0;
@@ -313,6 +321,7 @@ int config_parse(enum config_syntax syntax, const char *text, size_t len,
 	if (rc == 0)
 		obs_metric(o, "keys", (double)out.nkeys);
 	strlist_free(&dove.seen);
+	free(dove.times);
 	return rc;
 }
 

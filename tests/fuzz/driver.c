@@ -11,19 +11,20 @@
  *                           as they are unless FUZZ_MUTATIONS is set: this
  *                           replays a crash input or a libFuzzer corpus
  *
- * Environment: FUZZ_MUTATIONS (mutations per seed, default 1000; lower it
- * under valgrind; seeds over 4 KB get proportionally fewer), FUZZ_SEED (the PRNG seed, default fixed, so every run
- * tries the same inputs), FUZZ_TIMEOUT (seconds one input may take,
- * default 10), top_srcdir (where seeds.txt and the seeds are; default the
- * source directory the binary was built from).
+ * Environment: FUZZ_MUTATIONS (mutations per seed, default 1000; seeds
+ * over 4 KB get proportionally fewer; lower it under valgrind),
+ * FUZZ_SEED (the generator's seed; fixed by default, so every run tries
+ * the same inputs), FUZZ_TIMEOUT (seconds one input may take, default
+ * 10, 0 for none), top_srcdir (where seeds.txt and the seeds are;
+ * default the source directory the binary was built from).
  *
- * One TAP line per seed file: "ok 3 - fuzz-exim: tests/data/queue/exim-bpc.txt:
- * 1001 inputs".  A seed glob that matches nothing is "not ok" (a fixture
- * was renamed).  Each input is written to fuzz-NAME.crash in the current
- * directory before it runs and the file is removed at the end, so when
- * an input crashes the target (signal, sanitizer report) or takes longer
- * than FUZZ_TIMEOUT, the file is left behind and replays it:
- * `fuzz-NAME fuzz-NAME.crash`.
+ * TAP, one line per seed file: "ok 3 - fuzz-exim:
+ * tests/data/queue/exim-bpc.txt: 1001 inputs".  A seed glob that matches
+ * nothing is "not ok" (a fixture was renamed).  Each input is written to
+ * fuzz-NAME.crash in the current directory before it runs and the file
+ * is removed at the end, so when an input crashes the target (signal,
+ * sanitizer report) or takes longer than FUZZ_TIMEOUT, the file is left
+ * behind and replays it: `fuzz-NAME fuzz-NAME.crash`.
  *
  * The mutations (bit flips, byte changes, insertions of bytes and tokens
  * such as huge numbers, deletions, truncations, duplicated chunks,
@@ -110,7 +111,7 @@ on_fatal_signal(int sig)
 static void
 crash_open(const char *name, int keep)
 {
-	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGALRM };
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGALRM};
 	struct sigaction sa, old;
 	char cwd[PATH_MAX];
 
@@ -190,6 +191,7 @@ static const char special_bytes[] = "\0\n\r\t \"'\\{}[]:,|=;%()/@#-+.0123456789e
 
 /* Tokens that tend to break parsers: numbers at and past the limits,
    words of the formats involved, empty structures. */
+/* clang-format off */
 static const char *const tokens[] = {
 	"0", "-1", "-0", "1e308", "-1e308", "1e-400", "nan", "NaN", "inf", "-inf", "Infinity",
 	"4294967295", "4294967296", "9223372036854775807", "9223372036854775808",
@@ -201,6 +203,7 @@ static const char *const tokens[] = {
 	"defined(", "not ", " and ", " || ", "10s", "5m", "256MB", "20%", "ms", "KB",
 	"'label'=1;2;3;4;5", "U", "@1:3", "~:4", "{ ", "\\040", "\xff\xfe", "\xc3\x28",
 };
+/* clang-format on */
 
 static size_t
 mutant_cap(size_t seed_len)
@@ -254,8 +257,9 @@ mutate_once(uint64_t *s, uint8_t *buf, size_t len, size_t cap, const struct inpu
 	case 3: /* insert a few bytes */
 		n = 1 + below(s, 8);
 		for (size_t i = 0; i < n; i++)
-			tmp[i] = below(s, 2) ? (uint8_t)rnd(s)
-					     : (uint8_t)special_bytes[below(s, sizeof(special_bytes) - 1)];
+			tmp[i] = below(s, 2)
+			             ? (uint8_t)rnd(s)
+			             : (uint8_t)special_bytes[below(s, sizeof(special_bytes) - 1)];
 		len = insert_bytes(buf, len, cap, below(s, len + 1), tmp, n);
 		break;
 	case 4: /* insert a token */
@@ -454,7 +458,8 @@ load_seeds(const char *top, const char *name, struct inputs *in, int *failed_r)
 				rc = -1;
 			} else {
 				for (size_t i = 0; i < g.gl_pathc; i++)
-					if (add_path(in, g.gl_pathv[i], g.gl_pathv[i] + toplen) < 0) {
+					if (add_path(in, g.gl_pathv[i], g.gl_pathv[i] + toplen) <
+					    0) {
 						(*failed_r)++;
 						rc = -1;
 					}
@@ -491,7 +496,7 @@ run_one(const uint8_t *data, size_t len)
 /* The seed and (mutations) mutants of it; returns how many inputs ran. */
 static unsigned long
 run_seed(const struct input *seed, const struct inputs *all, unsigned long mutations,
-	 uint64_t prng_seed)
+         uint64_t prng_seed)
 {
 	size_t cap = mutant_cap(seed->len);
 	uint8_t *buf = xmalloc(cap);
@@ -499,7 +504,8 @@ run_seed(const struct input *seed, const struct inputs *all, unsigned long mutat
 	unsigned long n = 0;
 
 	if (seed->len > SEED_FULL_MUTATIONS_LEN && mutations > 0) {
-		mutations = (unsigned long)((double)mutations * SEED_FULL_MUTATIONS_LEN / (double)seed->len);
+		mutations = (unsigned long)((double)mutations * SEED_FULL_MUTATIONS_LEN /
+		                            (double)seed->len);
 		if (mutations == 0)
 			mutations = 1;
 	}
@@ -543,7 +549,7 @@ main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/');
 	const char *top = getenv("top_srcdir");
 	const char *name;
-	struct inputs in = { NULL, 0, 0 };
+	struct inputs in = {NULL, 0, 0};
 	unsigned long mutations;
 	uint64_t prng_seed;
 	int failed = 0, tap = 0;

@@ -20,13 +20,13 @@
 #include "rx.h"
 
 static const char *const patterns[] = {
-	/* a copy status line: status word, queue lengths, lag */
-	"(?m)^(?<status>[A-Za-z ]+?)\\s+(?<copy_queue>\\S+)\\s+(?<replay_queue>\\S+)?"
-	"(?:\\s+(?<lag_s>[-+.0-9eE]+))?\\s*$",
-	/* numbers anywhere, one of them `healthy` */
-	"(?s)(?<healthy>-?\\d+(?:\\.\\d*)?).*?(?<total>\\S+)",
-	/* exim -bpc style count, or an error line as a fact */
-	"(?<total>\\d+)|(?<last_error>[^\\n]*error[^\\n]*)",
+    /* a copy status line: status word, queue lengths, lag */
+    "(?m)^(?<status>[A-Za-z ]+?)\\s+(?<copy_queue>\\S+)\\s+(?<replay_queue>\\S+)?"
+    "(?:\\s+(?<lag_s>[-+.0-9eE]+))?\\s*$",
+    /* numbers anywhere, one of them `healthy` */
+    "(?s)(?<healthy>-?\\d+(?:\\.\\d*)?).*?(?<total>\\S+)",
+    /* exim -bpc style count, or an error line as a fact */
+    "(?<total>\\d+)|(?<last_error>[^\\n]*error[^\\n]*)",
 };
 
 static struct rx *compiled[sizeof(patterns) / sizeof(patterns[0])];

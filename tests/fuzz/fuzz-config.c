@@ -16,9 +16,8 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum config_syntax syntaxes[] = {
-		CONFIG_SYNTAX_POSTCONF, CONFIG_SYNTAX_DOVECONF, CONFIG_SYNTAX_FILE
-	};
+	static const enum config_syntax syntaxes[] = {CONFIG_SYNTAX_POSTCONF,
+	                                              CONFIG_SYNTAX_DOVECONF, CONFIG_SYNTAX_FILE};
 	struct strlist keys;
 
 	if (size > CONFIG_FILE_MAX)
@@ -35,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			obs_init(&o);
 			rc = config_parse(syntaxes[i], (const char *)data, size,
-					  filtered ? &keys : NULL, &o);
+			                  filtered ? &keys : NULL, &o);
 			if (rc < 0 && o.error == NULL)
 				abort(); /* -1 comes with obs_error */
 			obs_free(&o);

@@ -18,9 +18,9 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[] = { "vda", "sda", "dm-0", "nvme0n1p1" };
-	static const char *const paths[] = { "/", "/var/spool/postfix", "/home/a b",
-					     "/srv/mail/vmail/example.org" };
+	static const char *const names[] = {"vda", "sda", "dm-0", "nvme0n1p1"};
+	static const char *const paths[] = {"/", "/var/spool/postfix", "/home/a b",
+	                                    "/srv/mail/vmail/example.org"};
 	const char *text = (const char *)data;
 	struct disk_io a, b;
 	struct disk_rates rates;

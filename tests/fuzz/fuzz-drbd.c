@@ -15,7 +15,7 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const resources[] = { "r0", "1-single-0", "" };
+	static const char *const resources[] = {"r0", "1-single-0", ""};
 	char *text;
 
 	if (size > FUZZ_INPUT_MAX)

@@ -18,7 +18,7 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const long long min_standbys[] = { 0, 1, 3 };
+	static const long long min_standbys[] = {0, 1, 3};
 	char *text, *err;
 	struct obs o;
 
@@ -28,7 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < sizeof(min_standbys) / sizeof(min_standbys[0]); i++) {
 		err = NULL;
 		obs_init(&o);
-		if (copy_pgsql_parse_primary(text, min_standbys[i], SEG, &o, &err) < 0 && err == NULL)
+		if (copy_pgsql_parse_primary(text, min_standbys[i], SEG, &o, &err) < 0 &&
+		    err == NULL)
 			abort(); /* -1 comes with a reason */
 		free(err);
 		obs_free(&o);

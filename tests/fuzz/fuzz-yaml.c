@@ -40,26 +40,25 @@ struct conf {
 	struct strlist tags;
 };
 
-static const char *const modes[] = { "effective", "non-default", "both", NULL };
+static const char *const modes[] = {"effective", "non-default", "both", NULL};
 
 static const struct sch_field fields[] = {
-	{ "name", SCH_STR, offsetof(struct conf, name), 1, NULL, 0, 0, NULL },
-	{ "enabled", SCH_BOOL, offsetof(struct conf, enabled), 0, "yes", 0, 0, NULL },
-	{ "count", SCH_INT, offsetof(struct conf, count), 0, "3", 0, 1000, NULL },
-	{ "ratio", SCH_DOUBLE, offsetof(struct conf, ratio), 0, "0.5", 0, 0, NULL },
-	{ "timeout", SCH_DURATION, offsetof(struct conf, timeout_ms), 0, "10s", 100, 3600000, NULL },
-	{ "max_size", SCH_SIZE, offsetof(struct conf, max_size), 0, "64MB", 0, 0, NULL },
-	{ "mode", SCH_ENUM, offsetof(struct conf, mode), 0, "effective", 0, 0, modes },
-	{ "hosts", SCH_STRLIST, offsetof(struct conf, hosts), 0, "[localhost, 127.0.0.1]", 0, 0, NULL },
-	{ "command", SCH_ARGV, offsetof(struct conf, command), 0, NULL, 0, 0, NULL },
-	{ "pattern", SCH_REGEX, offsetof(struct conf, pattern), 0, NULL, 0, 0, NULL },
-	{ "port", SCH_PORT, offsetof(struct conf, port), 0, "25", 0, 0, NULL },
-	{ "options", SCH_NODE, offsetof(struct conf, options), 0, NULL, 0, 0, NULL },
-	{ "tags", SCH_STRLIST, offsetof(struct conf, tags), 0, NULL, 0, 0, NULL },
-	SCH_END
-};
+    {"name", SCH_STR, offsetof(struct conf, name), 1, NULL, 0, 0, NULL},
+    {"enabled", SCH_BOOL, offsetof(struct conf, enabled), 0, "yes", 0, 0, NULL},
+    {"count", SCH_INT, offsetof(struct conf, count), 0, "3", 0, 1000, NULL},
+    {"ratio", SCH_DOUBLE, offsetof(struct conf, ratio), 0, "0.5", 0, 0, NULL},
+    {"timeout", SCH_DURATION, offsetof(struct conf, timeout_ms), 0, "10s", 100, 3600000, NULL},
+    {"max_size", SCH_SIZE, offsetof(struct conf, max_size), 0, "64MB", 0, 0, NULL},
+    {"mode", SCH_ENUM, offsetof(struct conf, mode), 0, "effective", 0, 0, modes},
+    {"hosts", SCH_STRLIST, offsetof(struct conf, hosts), 0, "[localhost, 127.0.0.1]", 0, 0, NULL},
+    {"command", SCH_ARGV, offsetof(struct conf, command), 0, NULL, 0, 0, NULL},
+    {"pattern", SCH_REGEX, offsetof(struct conf, pattern), 0, NULL, 0, 0, NULL},
+    {"port", SCH_PORT, offsetof(struct conf, port), 0, "25", 0, 0, NULL},
+    {"options", SCH_NODE, offsetof(struct conf, options), 0, NULL, 0, 0, NULL},
+    {"tags", SCH_STRLIST, offsetof(struct conf, tags), 0, NULL, 0, 0, NULL},
+    SCH_END};
 
-static const char *const ignored[] = { "probe", "driver", NULL };
+static const char *const ignored[] = {"probe", "driver", NULL};
 
 /* Visit at most this many nodes: aliases share nodes, so a tree of a few
    hundred bytes can stand for billions of them ("billion laughs"). */

@@ -3,9 +3,11 @@
 # and UBSan) and fuzz each for a while, starting from the seeds that
 # tests/fuzz/seeds.txt lists.  See tests/fuzz/README.md.
 #
-#   tests/fuzz/libfuzzer.sh [-t SECONDS] [-b BUILD_DIR] [TARGET...]
+#   tests/fuzz/libfuzzer.sh [-t SECONDS] [-m MAX_LEN] [-b BUILD_DIR] [TARGET...]
 #
 #   -t SECONDS    how long to fuzz each target (default 60; 0: build only)
+#   -m MAX_LEN    largest input libFuzzer makes (default 65536; smaller
+#                 inputs mean more runs per second, e.g. -m 4096 for config)
 #   -b BUILD_DIR  where to configure and build (default /tmp/mxsla-libfuzzer);
 #                 the corpus grows in BUILD_DIR/corpus/TARGET and crash
 #                 inputs land in BUILD_DIR/artifacts/TARGET/
@@ -17,12 +19,14 @@
 set -eu
 
 seconds=60
+maxlen=65536
 build=/tmp/mxsla-libfuzzer
-while getopts t:b: opt; do
+while getopts t:m:b: opt; do
 	case $opt in
 	t) seconds=$OPTARG ;;
+	m) maxlen=$OPTARG ;;
 	b) build=$OPTARG ;;
-	*) sed -n '2,16s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,18s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -42,9 +46,12 @@ if [ ! -f Makefile ]; then
 	CC=clang "$top/configure" -q --enable-sanitizers \
 		CFLAGS="-g -O1 -fsanitize=fuzzer-no-link"
 fi
-make -s V=0 lib/libmxsla.a agent/libagent.a
+if ! make -s V=0 lib/libmxsla.a agent/libagent.a >build.log 2>&1; then
+	tail -n 30 build.log >&2
+	exit 2
+fi
 # $(COMMON_LIBS) as configure found them
-libs=$(make -s --no-print-directory --eval 'fuzz-print-%: ; @echo $($*)' fuzz-print-COMMON_LIBS)
+libs=$(make -s --no-print-directory --eval 'fuzz-print-%: ; @echo $($*)' fuzz-print-COMMON_LIBS | tail -n 1)
 
 status=0
 for t in "$@"; do
@@ -75,7 +82,7 @@ for t in "$@"; do
 
 	echo "== fuzz-$t for ${seconds}s"
 	if ! ./"fuzz-$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=65536 -print_final_stats=1 \
+		-max_len="$maxlen" -print_final_stats=1 \
 		-artifact_prefix="artifacts/$t/" "corpus/$t" >"fuzz-$t.log" 2>&1; then
 		status=1
 		echo "fuzz-$t: FOUND A PROBLEM; see $build/fuzz-$t.log and $build/artifacts/$t/"

@@ -14,12 +14,21 @@ PLUGIN=/usr/lib/nagios/plugins/check_dummy
 plan 24
 
 mktmp W
-SMTP_PORT=$(free_port); IMAP_PORT=$(free_port); POP3_PORT=$(free_port)
 NDEFERRED=7
 
-start_postfix "$W/pf" "$SMTP_PORT" || { diag "postfix did not start"; exit 1; }
+# a port found free can still be taken before the daemon binds it: retry
+for try in 1 2 3; do
+	SMTP_PORT=$(free_port)
+	start_postfix "$W/pf" "$SMTP_PORT" && break
+	[ "$try" = 3 ] && { diag "postfix did not start"; exit 1; }
+done
 queue_deferred "$W/pf" "$NDEFERRED" || { diag "messages did not reach the deferred queue"; exit 1; }
-start_dovecot "$W/dv" "$IMAP_PORT" "$POP3_PORT" || { diag "dovecot did not start"; exit 1; }
+for try in 1 2 3; do
+	IMAP_PORT=$(free_port); POP3_PORT=$(free_port)
+	start_dovecot "$W/dv" "$IMAP_PORT" "$POP3_PORT" && break
+	doveadm -c "$W/dv/dovecot.conf" stop >/dev/null 2>&1
+	[ "$try" = 3 ] && { diag "dovecot did not start"; exit 1; }
+done
 mount_small_fs "$W/fs" 16 || skip_all "cannot mount a small filesystem"
 # fill to a known level: 11 MB of 16
 dd if=/dev/zero of="$W/fs/mnt/fill" bs=1M count=11 status=none

@@ -19,11 +19,16 @@ CERT="$top_srcdir/tests/data/service/localhost-cert.pem"
 KEY="$top_srcdir/tests/data/service/localhost-key.pem"
 NOT_AFTER=4948893236 # 2126-10-28 20:33:56 UTC, the certificate's notAfter
 
-SMTP_PORT=$(free_port); SMTPS_PORT=$(free_port)
+SMTPS_PORT=$(free_port)
 IMAP_PORT=$(free_port); IMAPS_PORT=$(free_port)
 POP3_PORT=$(free_port); POP3S_PORT=$(free_port)
 
-start_postfix "$W/pf" "$SMTP_PORT" || { diag "postfix did not start"; exit 1; }
+# a port found free can still be taken before the daemon binds it: retry
+for try in 1 2 3; do
+	SMTP_PORT=$(free_port)
+	start_postfix "$W/pf" "$SMTP_PORT" && break
+	[ "$try" = 3 ] && { diag "postfix did not start"; exit 1; }
+done
 postconf -c "$W/pf/etc" -e \
 	"smtpd_tls_security_level = may" \
 	"smtpd_tls_cert_file = $CERT" \
