@@ -183,8 +183,6 @@ struct service_conn {
 	char why[256]; /* what went wrong in the last SVC_IO_ERROR */
 };
 
-/* Monotonic clock in milliseconds. */
-int64_t service_mono_ms(void);
 /* Milliseconds since start (CLOCK_MONOTONIC), fractional. */
 double service_ms_since(const struct timespec *start);
 /* Start the run (clock, deadline), resolve c->host and connect to the

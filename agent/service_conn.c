@@ -29,16 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
 #include "service.h"
 #include "xmalloc.h"
-
-int64_t
-service_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 double
 service_ms_since(const struct timespec *start)
@@ -53,7 +46,7 @@ service_ms_since(const struct timespec *start)
 static int
 conn_left(int64_t until)
 {
-	int64_t left = until - service_mono_ms();
+	int64_t left = until - probe_mono_ms();
 	if (left <= 0)
 		return 0;
 	return left > 1000000 ? 1000000 : (int)left;
@@ -257,7 +250,7 @@ service_conn_open(struct service_conn *cn, const struct service_conf *c, int64_t
 	cn->fd = -1;
 	cn->timeout_ms = timeout_ms;
 	clock_gettime(CLOCK_MONOTONIC, &cn->start);
-	cn->deadline = service_mono_ms() + timeout_ms;
+	cn->deadline = probe_mono_ms() + timeout_ms;
 	if (conn_resolve(c->host, c->port, cn->deadline, &ai, &res->error) < 0)
 		return -1;
 	cn->fd = conn_connect(c, ai, cn->deadline, timeout_ms, &res->error);

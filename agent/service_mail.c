@@ -32,6 +32,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "probe.h"
 #include "service.h"
 #include "xmalloc.h"
 
@@ -322,7 +323,7 @@ mail_offers_starttls(const struct mail_session *ms)
 static void
 mail_goodbye(struct mail_session *ms)
 {
-	int64_t until = service_mono_ms() + MAIL_BYE_WAIT_MAX_MS;
+	int64_t until = probe_mono_ms() + MAIL_BYE_WAIT_MAX_MS;
 	char *line;
 
 	if (ms->fam == SVC_FAM_IMAP)
@@ -331,7 +332,7 @@ mail_goodbye(struct mail_session *ms)
 		line = xstrdup("QUIT\r\n");
 	if (until > ms->cn.deadline)
 		until = ms->cn.deadline;
-	if (service_mono_ms() < until &&
+	if (probe_mono_ms() < until &&
 	    service_conn_write(&ms->cn, line, strlen(line), until) == SVC_IO_OK) {
 		size_t from = ms->cn.len;
 		/* the first line of the answer is enough (or the close) */
