@@ -270,18 +270,25 @@ conn_until(const struct service_conn *cn, int64_t until)
 	return until < cn->deadline ? until : cn->deadline;
 }
 
-/* Wait for what a TLS step asked for: SVC_IO_OK to try again, else
-   SVC_IO_TIMEOUT / SVC_IO_ERROR. */
+/* Wait until the socket is ready for events: SVC_IO_OK to try again, else
+   SVC_IO_TIMEOUT / SVC_IO_ERROR (with cn->why). */
 static int
-conn_wait_tls(struct service_conn *cn, long step, int64_t until)
+conn_wait_io(struct service_conn *cn, short events, int64_t until)
 {
-	int pr = conn_wait(cn->fd, step == SVC_TLS_WANT_WRITE ? POLLOUT : POLLIN, until);
+	int pr = conn_wait(cn->fd, events, until);
 	if (pr > 0)
 		return SVC_IO_OK;
 	if (pr == 0)
 		return SVC_IO_TIMEOUT;
 	snprintf(cn->why, sizeof(cn->why), "poll: %s", strerror(errno));
 	return SVC_IO_ERROR;
+}
+
+/* Wait for what a TLS step asked for. */
+static int
+conn_wait_tls(struct service_conn *cn, long step, int64_t until)
+{
+	return conn_wait_io(cn, step == SVC_TLS_WANT_WRITE ? POLLOUT : POLLIN, until);
 }
 
 int
@@ -319,13 +326,9 @@ service_conn_write(struct service_conn *cn, const char *s, size_t len, int64_t u
 			snprintf(cn->why, sizeof(cn->why), "%s", strerror(errno));
 			return SVC_IO_ERROR;
 		}
-		int pr = conn_wait(cn->fd, POLLOUT, until);
-		if (pr == 0)
-			return SVC_IO_TIMEOUT;
-		if (pr < 0) {
-			snprintf(cn->why, sizeof(cn->why), "poll: %s", strerror(errno));
-			return SVC_IO_ERROR;
-		}
+		int rc = conn_wait_io(cn, POLLOUT, until);
+		if (rc != SVC_IO_OK)
+			return rc;
 	}
 	return SVC_IO_OK;
 }
@@ -370,13 +373,9 @@ service_conn_read(struct service_conn *cn, int64_t until)
 			snprintf(cn->why, sizeof(cn->why), "%s", strerror(errno));
 			return SVC_IO_ERROR;
 		}
-		int pr = conn_wait(cn->fd, POLLIN, until);
-		if (pr == 0)
-			return SVC_IO_TIMEOUT;
-		if (pr < 0) {
-			snprintf(cn->why, sizeof(cn->why), "poll: %s", strerror(errno));
-			return SVC_IO_ERROR;
-		}
+		int rc = conn_wait_io(cn, POLLIN, until);
+		if (rc != SVC_IO_OK)
+			return rc;
 	}
 }
 
