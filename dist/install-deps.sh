@@ -11,4 +11,4 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 	libssl-dev libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsnmp-dev \
 	postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd \
 	monitoring-plugins-basic e2fsprogs jq procps psmisc openssl ca-certificates postgresql \
-	valgrind
+	valgrind sqlite3 tzdata curl
