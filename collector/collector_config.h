@@ -56,9 +56,19 @@ struct cc_service {
 	struct sla_policy policy;
 };
 
+/* A wall-clock time as written in the file, read in `timezone`. */
+struct cc_walltime { int y, mo, d, h, mi, s; };
+
 struct cc_maintenance {
 	struct strlist services;          /* service ids or globs ("*") */
 	int weekly;                       /* 0: one-off [start, end); 1: weekly */
+	/* One-off window as written (wall clock in `timezone`).  The instants
+	   depend on the zone, which the caller sets after loading, so they are
+	   converted when used: collector_config_maintenance converts
+	   start_wall/end_wall itself; start/end hold the conversion in the
+	   process zone at load time and are brought up to date by
+	   collector_config_localize. */
+	struct cc_walltime start_wall, end_wall;
 	int64_t start, end;               /* one-off, instants */
 	unsigned days_mask;               /* weekly */
 	int from_min, to_min;             /* weekly */
@@ -142,8 +152,13 @@ const struct cc_service *collector_config_service(const struct collector_config 
 int cc_selector_match(const struct cc_selector *sel, const char *agent, const char *check);
 /* Stale limit in seconds for a check with this interval (seconds). */
 int64_t collector_config_stale_s(const struct collector_config *cfg, int64_t interval_s);
+/* Recompute every one-off window's start/end from its wall-clock times
+   in the process zone; call it after caltime_set_zone(cfg->timezone). */
+void collector_config_localize(struct collector_config *cfg);
 /* Add to out (then normalised) the maintenance windows of service id
-   that meet [from, to), clipped. */
+   (matched against each window's ids and globs) that meet [from, to),
+   clipped; one-off windows are converted from wall clock in the process
+   zone at the time of the call. */
 void collector_config_maintenance(const struct collector_config *cfg, const char *service_id,
 				  int64_t from, int64_t to, struct ivset *out);
 
