@@ -7,6 +7,12 @@
  * configuration first and swaps only if it is sound; the old scheduler is
  * retired and frees the old configuration once its last in-flight probe
  * run has ended.
+ *
+ * With a collector configured, every result is appended to the spool as
+ * the JSON the collector ingests (SPEC 3.3), the appends of one poll
+ * round are synced together, and the sender thread is woken; the spool
+ * and the sender live across reloads and are restarted only when the
+ * collector settings change.
  */
 #include "config.h"
 
@@ -27,6 +33,8 @@
 #include "report.h"
 #include "rule.h"
 #include "scheduler.h"
+#include "ship.h"
+#include "spool.h"
 #include "stats.h"
 #include "xmalloc.h"
 
@@ -177,8 +185,133 @@ generation_retire(struct generation *g)
 	g->cfg = NULL;
 }
 
+/* The spool and its sender; both NULL without a collector. */
+struct outbox {
+	struct spool *spool;
+	struct ship *ship;
+	int appended;          /* results appended since the last sync */
+};
+
+static int
+outbox_open(struct outbox *ob, const struct agent_config *cfg, char **error_r)
+{
+	if (spool_open(cfg->spool, cfg->spool_max, &ob->spool, error_r) < 0)
+		return -1;
+	if (ship_start(ob->spool, cfg, &ob->ship, error_r) < 0) {
+		spool_close(ob->spool);
+		ob->spool = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static void
-handle_result(struct generation *g, struct sched_result *r, int64_t now)
+outbox_close(struct outbox *ob)
+{
+	ship_stop(ob->ship);
+	spool_close(ob->spool);
+	ob->ship = NULL;
+	ob->spool = NULL;
+}
+
+/* After a reload: keep, restart or replace the sender and the spool. */
+static void
+outbox_reload(struct outbox *ob, const struct agent_config *old, const struct agent_config *cfg)
+{
+	char *err = NULL;
+
+	if (cfg->collector_url == NULL) {
+		if (ob->spool != NULL)
+			log_info("no collector configured any more: results are no longer spooled");
+		outbox_close(ob);
+		return;
+	}
+	if (ob->spool == NULL) {
+		if (outbox_open(ob, cfg, &err) < 0) {
+			log_errorx("%s; results are not spooled", err);
+			free(err);
+		}
+		return;
+	}
+	spool_set_max(ob->spool, cfg->spool_max);
+	if (ob->ship != NULL && !ship_config_changed(old, cfg))
+		return;
+	if (strcmp(old->spool, cfg->spool) != 0) {
+		struct spool *nsp;
+		if (spool_open(cfg->spool, cfg->spool_max, &nsp, &err) < 0) {
+			log_errorx("%s; still shipping from %s", err, old->spool);
+			free(err);
+			return;
+		}
+		outbox_close(ob);
+		ob->spool = nsp;
+	} else {
+		ship_stop(ob->ship);
+		ob->ship = NULL;
+	}
+	if (ship_start(ob->spool, cfg, &ob->ship, &err) < 0) {
+		log_errorx("cannot ship results: %s; they wait in the spool", err);
+		free(err);
+	}
+}
+
+/* Append a result as the collector takes it: the scan finding's fields
+   plus ts (wall clock now, whole seconds) and interval (seconds); advice
+   and references only for a status other than ok. */
+static void
+outbox_append(struct outbox *ob, const struct check *c, int status, const struct obs *o)
+{
+	struct finding f;
+	json_t *j;
+	char *txt, *err = NULL;
+	uint64_t dropped = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.check = c;
+	f.status = status;
+	f.message = c->message;
+	f.obs = o;
+	j = report_finding_json(&f);
+	json_object_set_new(j, "ts", json_integer(probe_now_ms() / 1000));
+	json_object_set_new(j, "interval", json_integer((c->interval_ms + 999) / 1000));
+	if (status == ST_OK) {
+		json_object_del(j, "advice");
+		json_object_del(j, "references");
+	}
+	txt = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (txt == NULL)
+		fatalx("out of memory building a result");
+	if (spool_append(ob->spool, txt, strlen(txt), &dropped, &err) < 0) {
+		log_errorx("check %s: result lost: %s", c->id, err);
+		free(err);
+	} else {
+		ob->appended = 1;
+	}
+	if (dropped > 0)
+		log_warnx("spool full: dropped %llu oldest results", (unsigned long long)dropped);
+	free(txt);
+}
+
+static void
+outbox_flush(struct outbox *ob)
+{
+	char *err = NULL;
+
+	if (!ob->appended)
+		return;
+	ob->appended = 0;
+	/* one fsync per poll round, not per result */
+	if (spool_sync(ob->spool, &err) < 0) {
+		log_errorx("%s", err);
+		free(err);
+		return;
+	}
+	ship_kick(ob->ship);
+}
+
+static void
+handle_result(struct generation *g, struct outbox *ob, struct sched_result *r, int64_t now)
 {
 	const struct target *t = g->cfg->targets[r->target_index];
 
@@ -196,7 +329,10 @@ handle_result(struct generation *g, struct sched_result *r, int64_t now)
 			continue;
 		raw = check_evaluate(c->rule, &r->obs, &msg);
 		st = check_update(c, raw, msg, now, &changed);
-		atomic_fetch_add(&agent_stats.results_total, 1);
+		if (ob->spool != NULL)
+			outbox_append(ob, c, st, &r->obs); /* the spool counts results_total */
+		else
+			atomic_fetch_add(&agent_stats.results_total, 1);
 		if (changed)
 			log_info("check %s: %s: %s", c->id, check_status_name(st), c->message);
 		else
@@ -217,6 +353,7 @@ daemon_run(struct agent_config *cfg, const char *config_path)
 	sigset_t set;
 	pthread_t sigtid;
 	struct generation g;
+	struct outbox ob;
 	struct sched_result *res = NULL;
 	size_t nres = 0, cap = 0;
 
@@ -230,6 +367,16 @@ daemon_run(struct agent_config *cfg, const char *config_path)
 		fatalx("cannot start the signal thread");
 	pthread_detach(sigtid);
 
+	memset(&ob, 0, sizeof(ob));
+	if (cfg->collector_url != NULL) {
+		char *err = NULL;
+		if (outbox_open(&ob, cfg, &err) < 0) {
+			log_errorx("%s", err);
+			free(err);
+			agent_config_free(cfg);
+			return 1;
+		}
+	}
 	memset(&g, 0, sizeof(g));
 	generation_start(&g, cfg);
 	log_loaded(&g, "started with");
@@ -238,9 +385,11 @@ daemon_run(struct agent_config *cfg, const char *config_path)
 		nres = 0;
 		sched_poll(g.sched, 60000, &res, &nres, &cap);
 		for (size_t i = 0; i < nres; i++) {
-			handle_result(&g, &res[i], probe_mono_ms());
+			handle_result(&g, &ob, &res[i], probe_mono_ms());
 			obs_free(&res[i].obs);
 		}
+		if (ob.spool != NULL)
+			outbox_flush(&ob);
 		if (atomic_exchange(&sig_reload, 0)) {
 			struct cfgerr errs;
 			struct agent_config *ncfg;
@@ -257,6 +406,7 @@ daemon_run(struct agent_config *cfg, const char *config_path)
 				struct generation ng;
 				memset(&ng, 0, sizeof(ng));
 				log_set_level((enum log_level)ncfg->log_level);
+				outbox_reload(&ob, g.cfg, ncfg);
 				generation_start(&ng, ncfg);
 				checkset_inherit(&ng.checks, &g.checks);
 				generation_retire(&g);
@@ -268,6 +418,8 @@ daemon_run(struct agent_config *cfg, const char *config_path)
 	}
 	log_info("stopping");
 	generation_retire(&g);
+	/* after the request in flight; what is not acknowledged stays */
+	outbox_close(&ob);
 	free(res);
 	return 0;
 }

@@ -14,7 +14,6 @@
 #include "obs.h"
 #include "probe.h"
 #include "stats.h"
-#include "xmalloc.h"
 
 struct agent_stats agent_stats;
 
@@ -32,32 +31,25 @@ stats_rss_kb(void)
 	return rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-/* Counters at the previous run, for the per-interval figures. */
-struct self_state {
-	uint64_t dropped, timeouts, skipped, send_errors;
-};
-
 static void
 self_run(const struct target *t, void **state, struct obs *o)
 {
 	long rss = stats_rss_kb();
-	struct self_state *prev = *state, now;
+	uint64_t dropped = atomic_load(&agent_stats.dropped_total);
+	uint64_t timeouts = atomic_load(&agent_stats.probe_timeouts_total);
+	uint64_t skipped = atomic_load(&agent_stats.probe_skipped_total);
+	uint64_t send_errors = atomic_load(&agent_stats.send_errors_total);
 
-	now.dropped = atomic_load(&agent_stats.dropped_total);
-	now.timeouts = atomic_load(&agent_stats.probe_timeouts_total);
-	now.skipped = atomic_load(&agent_stats.probe_skipped_total);
-	now.send_errors = atomic_load(&agent_stats.send_errors_total);
-	if (prev == NULL) {
-		prev = xcalloc(1, sizeof(*prev));
-		*state = prev;
-	}
+	(void)state;
 	/* what happened since the previous run: a warning clears once the
 	   cause is gone, unlike the *_total counters */
-	obs_metric(o, "dropped", (double)(now.dropped - prev->dropped));
-	obs_metric(o, "probe_timeouts", (double)(now.timeouts - prev->timeouts));
-	obs_metric(o, "probe_skipped", (double)(now.skipped - prev->skipped));
-	obs_metric(o, "send_errors", (double)(now.send_errors - prev->send_errors));
-	*prev = now;
+	obs_metric(o, "dropped", (double)(dropped - atomic_exchange(&agent_stats.self_dropped_seen, dropped)));
+	obs_metric(o, "probe_timeouts",
+		   (double)(timeouts - atomic_exchange(&agent_stats.self_timeouts_seen, timeouts)));
+	obs_metric(o, "probe_skipped",
+		   (double)(skipped - atomic_exchange(&agent_stats.self_skipped_seen, skipped)));
+	obs_metric(o, "send_errors",
+		   (double)(send_errors - atomic_exchange(&agent_stats.self_send_errors_seen, send_errors)));
 
 	obs_metric(o, "results_total", (double)atomic_load(&agent_stats.results_total));
 	obs_metric(o, "spooled", (double)atomic_load(&agent_stats.spooled));
@@ -75,6 +67,6 @@ const struct probe_ops probe_self_ops = {
 	.name = "agent",
 	.configure = NULL,
 	.run = self_run,
-	.free_state = free,
+	.free_state = NULL,
 	.free_conf = NULL,
 };

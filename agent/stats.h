@@ -9,6 +9,9 @@
 #include <stdint.h>
 
 struct agent_stats {
+	/* With a collector, the spool keeps the first five (persisted, since
+	   the spool was created) and publishes them here; without one,
+	   results_total counts since the process started. */
 	atomic_uint_fast64_t results_total;     /* results produced */
 	atomic_uint_fast64_t spooled;           /* waiting in the spool now */
 	atomic_uint_fast64_t sent_total;
@@ -17,6 +20,14 @@ struct agent_stats {
 	atomic_uint_fast64_t probe_runs_total;
 	atomic_uint_fast64_t probe_timeouts_total;
 	atomic_uint_fast64_t probe_skipped_total; /* a run was due while the previous still ran */
+	/* The totals agent.self last reported, for its per-interval figures;
+	   process-wide so that a reload (new targets) does not report old
+	   events again.  spool_open sets the persisted ones to the loaded
+	   totals, so a restart does not either. */
+	atomic_uint_fast64_t self_dropped_seen;
+	atomic_uint_fast64_t self_send_errors_seen;
+	atomic_uint_fast64_t self_timeouts_seen;
+	atomic_uint_fast64_t self_skipped_seen;
 };
 
 extern struct agent_stats agent_stats;
