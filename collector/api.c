@@ -469,6 +469,7 @@ h_report_file(struct http_req *r, void *app)
 
 static const struct http_route routes[] = {
 	{ API_INGEST_PATH, 0, HTTP_POST, api_ingest_precheck, api_ingest_handle },
+	{ "/", 0, HTTP_GET, NULL, api_home },
 	{ "/healthz", 0, HTTP_GET, NULL, h_healthz },
 	{ "/metrics", 0, HTTP_GET, NULL, h_metrics },
 	{ "/api/v1/agents", 0, HTTP_GET, NULL, h_agents },

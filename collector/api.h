@@ -28,6 +28,8 @@ struct api_ctx {
 /* The route table (static storage). */
 const struct http_route *api_routes(size_t *n_r);
 
+/* GET /: the status page (home.c). */
+void api_home(struct http_req *r, void *app);
 /* POST /api/v1/results (api_ingest.c). */
 void api_ingest_precheck(struct http_req *r, void *app);
 void api_ingest_handle(struct http_req *r, void *app);

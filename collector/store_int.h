@@ -1,0 +1,100 @@
+/*
+ * store_int.h - what the SQLite store's files share (not for other
+ * modules: everything public is in store.h).
+ *
+ * store_sqlite.c opens the database, migrates the schema, keeps the pool
+ * of read-only connections and answers the simple reads; store_writer.c
+ * owns the one write connection and its thread (group commit, the state
+ * runs, pruning, report marks); store_query.c builds the JSON documents
+ * of the API.  docs/internals/store.md describes the design.
+ */
+#ifndef MXSLA_STORE_INT_H
+#define MXSLA_STORE_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* The schema version store_open migrates to (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 1
+
+/* Statements a reader connection prepares once and keeps. */
+enum store_rq {
+	RQ_LIST_CHECKS = 0,
+	RQ_SPANS,
+	RQ_FIRST_TS,
+	RQ_META,
+	RQ_CHECK_STATES,
+	RQ_AGENT_STATES,
+	RQ_ROWS,
+	RQ_MARKED,
+	RQ_Q_AGENTS,
+	RQ_Q_CHECKS,
+	RQ_Q_VIOLATION_RUNS,
+	RQ_Q_LAST_MESSAGE,
+	RQ_Q_FINDINGS,
+	RQ_Q_HISTORY,
+	RQ_COUNT
+};
+
+struct store_reader {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[RQ_COUNT];
+	struct store_reader *next;
+};
+
+struct store_writer;
+
+struct store {
+	char *path;
+	int readonly;
+	int sync_full;
+
+	pthread_mutex_t stale_mu; /* guards the stale rule */
+	int stale_mult;
+	int64_t stale_fixed_s;
+
+	pthread_mutex_t pool_mu;   /* guards idle */
+	struct store_reader *idle; /* idle reader connections */
+	unsigned nidle;
+
+	struct store_writer *w; /* NULL when readonly */
+};
+
+/* Format a message into this thread's error buffer and return it (valid
+   until the next store call in the thread). */
+const char *store_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The stale limit for a result of this interval under the current rule. */
+int64_t store_stale(struct store *st, int64_t interval);
+/* A copy of the current rule, for computing many limits at once. */
+void store_stale_rule(struct store *st, int *mult_r, int64_t *fixed_r);
+int64_t store_stale_with(int mult, int64_t fixed, int64_t interval);
+
+/* Apply the connection settings shared by writer and readers. */
+int store_db_setup(sqlite3 *db, int sync_full, const char **error_r);
+
+/* A reader connection (from the pool or new) and its statement q, reset
+   and with bindings cleared; NULL with *error_r set on failure. */
+struct store_reader *store_reader_get(struct store *st, const char **error_r);
+sqlite3_stmt *store_reader_stmt(struct store_reader *r, enum store_rq q, const char **error_r);
+/* Give r back to the pool (ends any read transaction). */
+void store_reader_put(struct store *st, struct store_reader *r);
+
+/* Writer (store_writer.c). */
+int store_writer_start(struct store *st, sqlite3 *db, const char **error_r);
+void store_writer_stop(struct store *st);
+uint64_t store_writer_duplicates(struct store *st);
+
+/* For tests: while held, the writer leaves queued work alone, so that a
+   test can queue several batches and see them committed as one group. */
+void store_writer_hold(struct store *st, int hold);
+/* Jobs queued and not yet taken by the writer. */
+size_t store_writer_queued(struct store *st);
+/* Number of jobs in the most recent group commit. */
+size_t store_writer_last_group(struct store *st);
+
+#endif

@@ -1,0 +1,456 @@
+/*
+ * store_query.c - the JSON documents the API serves from the store
+ * (agents, checks, violations, findings, history; shapes in store.h).
+ *
+ * Each query runs on a pooled read-only connection inside one read
+ * transaction, so it sees one committed moment and never waits for the
+ * writer.  Stored JSON texts (roles, metrics, references) are parsed back
+ * into JSON values; a text that does not parse becomes null.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+#include "store_int.h"
+#include "xmalloc.h"
+
+static json_t *
+col_json_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL ? json_string((const char *)t) : json_null();
+}
+
+static json_t *
+col_json_parsed(sqlite3_stmt *s, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	json_t *j;
+
+	if (t == NULL)
+		return json_null();
+	j = json_loads(t, JSON_DECODE_ANY, NULL);
+	return j != NULL ? j : json_null();
+}
+
+static json_t *
+col_json_int(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return json_null();
+	return json_integer(sqlite3_column_int64(s, i));
+}
+
+/* A reader inside a read transaction, or NULL. */
+static struct store_reader *
+begin_read(struct store *st, const char **error_r)
+{
+	struct store_reader *r = store_reader_get(st, error_r);
+
+	if (r != NULL && sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		*error_r = store_err("%s", sqlite3_errmsg(r->db));
+		store_reader_put(st, r);
+		return NULL;
+	}
+	return r;
+}
+
+/* store_reader_put ends the read transaction. */
+static void
+end_read(struct store *st, struct store_reader *r)
+{
+	store_reader_put(st, r);
+}
+
+static json_t *
+fail_read(struct store *st, struct store_reader *r, json_t *doc, const char *what,
+          const char **error_r)
+{
+	*error_r = store_err("%s: %s", what, sqlite3_errmsg(r->db));
+	end_read(st, r);
+	json_decref(doc);
+	return NULL;
+}
+
+json_t *
+store_q_agents(struct store *st, int64_t now, const char **error_r)
+{
+	struct store_reader *r = begin_read(st, error_r);
+	json_t *doc = json_array();
+	sqlite3_stmt *s;
+	int mult, rc;
+	int64_t fixed;
+
+	if (r == NULL) {
+		json_decref(doc);
+		return NULL;
+	}
+	store_stale_rule(st, &mult, &fixed);
+	if ((s = store_reader_stmt(r, RQ_Q_AGENTS, error_r)) == NULL) {
+		end_read(st, r);
+		json_decref(doc);
+		return NULL;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seen = sqlite3_column_int64(s, 4);
+		/* an agent that never sent a result is judged by a 60 s interval */
+		int64_t ival =
+		    sqlite3_column_type(s, 6) == SQLITE_NULL ? 60 : sqlite3_column_int64(s, 6);
+		int silent = now >= seen + store_stale_with(mult, fixed, ival);
+		json_t *a = json_object();
+
+		json_object_set_new(a, "id", col_json_text(s, 0));
+		json_object_set_new(a, "site", col_json_text(s, 1));
+		json_object_set_new(a, "roles", col_json_parsed(s, 2));
+		json_object_set_new(a, "first_seen", col_json_int(s, 3));
+		json_object_set_new(a, "last_seen", col_json_int(s, 4));
+		json_object_set_new(a, "state", json_string(silent ? "silent" : "up"));
+		json_object_set_new(a, "results_stored", col_json_int(s, 5));
+		json_object_set_new(a, "checks", col_json_int(s, 7));
+		json_array_append_new(doc, a);
+	}
+	if (rc != SQLITE_DONE)
+		return fail_read(st, r, doc, "agents", error_r);
+	end_read(st, r);
+	return doc;
+}
+
+json_t *
+store_q_checks(struct store *st, const char *agent, const char *status, int64_t now,
+               const char **error_r)
+{
+	struct store_reader *r;
+	json_t *doc;
+	sqlite3_stmt *s;
+	int mult, rc, want = -1;
+	int64_t fixed;
+
+	if (status != NULL && (want = status_parse(status)) < 0) {
+		*error_r = store_err("unknown status \"%s\"", status);
+		return NULL;
+	}
+	if ((r = begin_read(st, error_r)) == NULL)
+		return NULL;
+	doc = json_array();
+	store_stale_rule(st, &mult, &fixed);
+	if ((s = store_reader_stmt(r, RQ_Q_CHECKS, error_r)) == NULL) {
+		end_read(st, r);
+		json_decref(doc);
+		return NULL;
+	}
+	if (agent != NULL)
+		sqlite3_bind_text(s, 1, agent, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t ival = sqlite3_column_int64(s, 6);
+		int has_ts = sqlite3_column_type(s, 7) != SQLITE_NULL;
+		int64_t ts = sqlite3_column_int64(s, 7);
+		int last = has_ts ? sqlite3_column_int(s, 8) : MX_NODATA;
+		int now_status =
+		    has_ts && now < ts + store_stale_with(mult, fixed, ival) ? last : MX_NODATA;
+		json_t *c, *since;
+
+		if (want >= 0 && now_status != want)
+			continue;
+		/* since: the start of the current run, or when it went stale */
+		if (sqlite3_column_type(s, 11) == SQLITE_NULL)
+			since = json_null();
+		else if (now_status == MX_NODATA)
+			since = json_integer(has_ts ? ts + store_stale_with(mult, fixed, ival)
+			                            : sqlite3_column_int64(s, 12));
+		else
+			since = json_integer(sqlite3_column_int64(s, 11));
+		c = json_object();
+		json_object_set_new(c, "agent", col_json_text(s, 0));
+		json_object_set_new(c, "check", col_json_text(s, 1));
+		json_object_set_new(c, "rule", col_json_text(s, 2));
+		json_object_set_new(c, "target", col_json_text(s, 3));
+		json_object_set_new(c, "kind", col_json_text(s, 4));
+		json_object_set_new(c, "title", col_json_text(s, 5));
+		json_object_set_new(c, "interval", json_integer(ival));
+		json_object_set_new(c, "ts", col_json_int(s, 7));
+		json_object_set_new(c, "status", json_string(status_name(now_status)));
+		json_object_set_new(c, "last_status",
+		                    has_ts ? json_string(status_name(last)) : json_null());
+		json_object_set_new(c, "message", col_json_text(s, 9));
+		json_object_set_new(c, "metrics", col_json_parsed(s, 10));
+		json_object_set_new(c, "since", since);
+		json_array_append_new(doc, c);
+	}
+	if (rc != SQLITE_DONE)
+		return fail_read(st, r, doc, "checks", error_r);
+	end_read(st, r);
+	return doc;
+}
+
+/* ---- violations ---- */
+
+struct viol {
+	int64_t ref, start, end, until, last;
+	int severity, status, open;
+	char *agent, *check, *rule, *target, *title;
+};
+
+/* critical > warning > unknown, as the agent's reports sort them */
+static int
+sev_rank(int status)
+{
+	switch (status) {
+	case MX_CRITICAL:
+		return 3;
+	case MX_WARNING:
+		return 2;
+	case MX_UNKNOWN:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+viol_cmp(const void *a, const void *b)
+{
+	const struct viol *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start > y->start ? -1 : 1;
+	return x->ref < y->ref ? -1 : x->ref > y->ref;
+}
+
+static char *
+dup0(const unsigned char *t)
+{
+	return t != NULL ? xstrdup((const char *)t) : NULL;
+}
+
+static void
+viol_free(struct viol *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].agent);
+		free(v[i].check);
+		free(v[i].rule);
+		free(v[i].target);
+		free(v[i].title);
+	}
+	free(v);
+}
+
+static json_t *
+jstr0(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+json_t *
+store_q_violations(struct store *st, int open_only, int64_t now, size_t limit, const char **error_r)
+{
+	struct store_reader *r;
+	struct viol *v = NULL, *cur = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *s;
+	json_t *doc;
+	int64_t ref = -1, prev_until = 0;
+	int prev_status = MX_OK, rc;
+
+	if ((r = begin_read(st, error_r)) == NULL)
+		return NULL;
+	doc = json_array();
+	if ((s = store_reader_stmt(r, RQ_Q_VIOLATION_RUNS, error_r)) == NULL) {
+		end_read(st, r);
+		json_decref(doc);
+		return NULL;
+	}
+	sqlite3_bind_int(s, 1, open_only);
+	/* Runs come ordered by check, then start.  A violation is a stretch
+	   of non-ok runs with no gap between them; it ends at the next ok
+	   run or where the state went stale. */
+	for (;;) {
+		int64_t rref = 0, start = 0, last = 0, until = 0;
+		int status = MX_OK, more;
+
+		rc = sqlite3_step(s);
+		more = rc == SQLITE_ROW;
+		if (!more && rc != SQLITE_DONE) {
+			viol_free(v, n);
+			return fail_read(st, r, doc, "violations", error_r);
+		}
+		if (more) {
+			rref = sqlite3_column_int64(s, 0);
+			start = sqlite3_column_int64(s, 6);
+			last = sqlite3_column_int64(s, 7);
+			until = sqlite3_column_int64(s, 8);
+			status = sqlite3_column_int(s, 9);
+		}
+		if (cur != NULL && (!more || rref != ref)) {
+			/* the check's last violation: open while not stale */
+			cur->open = now < cur->until;
+			cur->end = cur->until;
+			cur = NULL;
+		}
+		if (!more)
+			break;
+		if (rref != ref) {
+			ref = rref;
+			prev_status = MX_OK;
+			prev_until = start;
+		}
+		if (status != MX_OK) {
+			if (cur != NULL && prev_status != MX_OK && prev_until >= start) {
+				cur->status = status;
+				if (sev_rank(status) > sev_rank(cur->severity))
+					cur->severity = status;
+				cur->last = last;
+				cur->until = until;
+			} else {
+				if (cur != NULL)
+					cur->end = prev_until < start ? prev_until : start;
+				v = xgrow(v, &cap, n + 1, sizeof(*v));
+				cur = &v[n++];
+				memset(cur, 0, sizeof(*cur));
+				cur->ref = rref;
+				cur->start = start;
+				cur->last = last;
+				cur->until = until;
+				cur->severity = cur->status = status;
+				cur->agent = dup0(sqlite3_column_text(s, 1));
+				cur->check = dup0(sqlite3_column_text(s, 2));
+				cur->rule = dup0(sqlite3_column_text(s, 3));
+				cur->target = dup0(sqlite3_column_text(s, 4));
+				cur->title = dup0(sqlite3_column_text(s, 5));
+			}
+		} else if (cur != NULL) {
+			cur->end = prev_until < start ? prev_until : start;
+			cur = NULL;
+		}
+		prev_status = status;
+		prev_until = until;
+	}
+
+	qsort(v, n, sizeof(*v), viol_cmp);
+	for (size_t i = 0, out = 0; i < n && out < limit; i++) {
+		struct viol *x = &v[i];
+		json_t *j;
+		char id[48];
+
+		if (open_only && !x->open)
+			continue;
+		out++;
+		s = store_reader_stmt(r, RQ_Q_LAST_MESSAGE, error_r);
+		if (s == NULL) {
+			viol_free(v, n);
+			end_read(st, r);
+			json_decref(doc);
+			return NULL;
+		}
+		sqlite3_bind_int64(s, 1, x->ref);
+		sqlite3_bind_int64(s, 2, x->last);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			viol_free(v, n);
+			return fail_read(st, r, doc, "violations", error_r);
+		}
+		snprintf(id, sizeof(id), "%lld-%lld", (long long)x->ref, (long long)x->start);
+		j = json_object();
+		json_object_set_new(j, "id", json_string(id));
+		json_object_set_new(j, "agent", jstr0(x->agent));
+		json_object_set_new(j, "check", jstr0(x->check));
+		json_object_set_new(j, "rule", jstr0(x->rule));
+		json_object_set_new(j, "target", jstr0(x->target));
+		json_object_set_new(j, "title", jstr0(x->title));
+		json_object_set_new(j, "severity", json_string(status_name(x->severity)));
+		json_object_set_new(j, "status", json_string(status_name(x->status)));
+		json_object_set_new(j, "start", json_integer(x->start));
+		json_object_set_new(j, "end", x->open ? json_null() : json_integer(x->end));
+		json_object_set_new(j, "open", json_boolean(x->open));
+		json_object_set_new(j, "duration_s",
+		                    json_integer((x->open ? now : x->end) - x->start));
+		json_object_set_new(j, "message",
+		                    rc == SQLITE_ROW ? col_json_text(s, 0) : json_null());
+		json_array_append_new(doc, j);
+	}
+	viol_free(v, n);
+	end_read(st, r);
+	return doc;
+}
+
+json_t *
+store_q_findings(struct store *st, int64_t now, const char **error_r)
+{
+	struct store_reader *r;
+	sqlite3_stmt *s;
+	json_t *doc;
+	int rc;
+
+	(void)now; /* a finding stays until a newer result clears it */
+	if ((r = begin_read(st, error_r)) == NULL)
+		return NULL;
+	doc = json_array();
+	if ((s = store_reader_stmt(r, RQ_Q_FINDINGS, error_r)) == NULL) {
+		end_read(st, r);
+		json_decref(doc);
+		return NULL;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *f = json_object();
+
+		json_object_set_new(f, "agent", col_json_text(s, 0));
+		json_object_set_new(f, "site", col_json_text(s, 1));
+		json_object_set_new(f, "check", col_json_text(s, 2));
+		json_object_set_new(f, "rule", col_json_text(s, 3));
+		json_object_set_new(f, "target", col_json_text(s, 4));
+		json_object_set_new(f, "title", col_json_text(s, 5));
+		json_object_set_new(f, "status",
+		                    json_string(status_name(sqlite3_column_int(s, 6))));
+		json_object_set_new(f, "message", col_json_text(s, 7));
+		json_object_set_new(f, "advice", col_json_text(s, 8));
+		json_object_set_new(f, "references", col_json_parsed(s, 9));
+		json_object_set_new(f, "ts", col_json_int(s, 10));
+		json_array_append_new(doc, f);
+	}
+	if (rc != SQLITE_DONE)
+		return fail_read(st, r, doc, "findings", error_r);
+	end_read(st, r);
+	return doc;
+}
+
+json_t *
+store_q_history(struct store *st, const char *agent, const char *check, int64_t from, int64_t to,
+                size_t limit, const char **error_r)
+{
+	struct store_reader *r;
+	sqlite3_stmt *s;
+	json_t *doc;
+	int rc;
+
+	if ((r = begin_read(st, error_r)) == NULL)
+		return NULL;
+	doc = json_array();
+	if ((s = store_reader_stmt(r, RQ_Q_HISTORY, error_r)) == NULL) {
+		end_read(st, r);
+		json_decref(doc);
+		return NULL;
+	}
+	sqlite3_bind_text(s, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, check, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, from);
+	sqlite3_bind_int64(s, 4, to);
+	sqlite3_bind_int64(s, 5, limit > (size_t)INT64_MAX ? INT64_MAX : (int64_t)limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *h = json_object();
+
+		json_object_set_new(h, "ts", col_json_int(s, 0));
+		json_object_set_new(h, "status",
+		                    json_string(status_name(sqlite3_column_int(s, 1))));
+		json_object_set_new(h, "message", col_json_text(s, 2));
+		json_object_set_new(h, "metrics", col_json_parsed(s, 3));
+		json_array_append_new(doc, h);
+	}
+	if (rc != SQLITE_DONE)
+		return fail_read(st, r, doc, "history", error_r);
+	end_read(st, r);
+	return doc;
+}
