@@ -27,6 +27,72 @@ struct ingest_doc {
 };
 
 /* A JSON path being built: "results[3].metrics.deferred". */
+/* Cut a UTF-8 sequence left incomplete at the end of s by truncation
+   (the strings jansson hands over are valid UTF-8; only cutting them to
+   fit a buffer can break a character). */
+static void
+utf8_trim(char *s)
+{
+	size_t len = strlen(s), i = len, back = 0;
+
+	while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+		i--;
+		back++;
+	}
+	if (i > 0) {
+		unsigned char lead = (unsigned char)s[i - 1];
+		size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+
+		if (lead >= 0x80 && need > back + 1)
+			s[i - 1] = '\0';
+	} else if (back > 0) {
+		s[0] = '\0';
+	}
+}
+
+/* Replace every byte that does not start a valid UTF-8 sequence with '?':
+   jansson's parse errors quote the input near the error, which may be
+   anything, and the error goes back to the client as a JSON string. */
+static void
+utf8_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p != '\0') {
+		size_t n = *p < 0x80 ? 1 : (*p >= 0xC2 && *p <= 0xDF) ? 2 :
+			   (*p >= 0xE0 && *p <= 0xEF) ? 3 : (*p >= 0xF0 && *p <= 0xF4) ? 4 : 0;
+		size_t k;
+
+		for (k = 1; k < n && (p[k] & 0xC0) == 0x80; k++)
+			;
+		if (n >= 3 && k == n) {
+			unsigned cp = n == 3 ? ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu)
+					     : ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) |
+						       ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
+			if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+			    (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+				n = 0;
+		}
+		if (n == 0 || k != n) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
+/* The number of bytes of s to print to show at most max bytes without
+   cutting a character. */
+static int
+utf8_cut(const char *s, size_t max)
+{
+	size_t len = strlen(s), cut = len > max ? max : len;
+
+	while (cut > 0 && cut < len && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	return (int)cut;
+}
+
 struct jpath {
 	char buf[192];
 	size_t len;
@@ -41,11 +107,29 @@ jpath_push_key(struct jpath *p, const char *key)
 	for (const char *c = key; *c != '\0' && plain; c++)
 		plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 			(*c >= '0' && *c <= '9') || *c == '_' || *c == '-';
-	if (plain)
+	if (plain) {
 		snprintf(p->buf + p->len, room, "%s%s", p->len > 0 ? "." : "", key);
-	else
-		/* keys with dots or quotes are shown bracketed, cut at 64 bytes */
-		snprintf(p->buf + p->len, room, "[\"%.64s\"]", key);
+	} else {
+		/* keys with dots or quotes are shown bracketed, cut at 64 bytes
+		   (on a character boundary) */
+		size_t cut = klen > 64 ? 64 : klen, e = 0;
+		char esc[2 * 64 + 1];
+
+		while (cut > 0 && cut < klen && ((unsigned char)key[cut] & 0xC0) == 0x80)
+			cut--;
+		/* quotes and backslashes escaped as in a JSON string, control
+		   characters shown as '?' */
+		for (size_t i = 0; i < cut; i++) {
+			unsigned char ch = (unsigned char)key[i];
+
+			if (ch == '"' || ch == '\\')
+				esc[e++] = '\\';
+			esc[e++] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
+		}
+		esc[e] = '\0';
+		snprintf(p->buf + p->len, room, "[\"%s\"]", esc);
+	}
+	utf8_trim(p->buf + old);
 	p->len += strlen(p->buf + p->len);
 	return old;
 }
@@ -81,6 +165,10 @@ fail(struct ingest_error *err, int status, const struct jpath *p, const char *fm
 	vsnprintf(err->error, sizeof(err->error), fmt, ap);
 	va_end(ap);
 	snprintf(err->path, sizeof(err->path), "%s", p != NULL ? p->buf : "");
+	utf8_trim(err->error);
+	utf8_trim(err->path);
+	utf8_sanitize(err->error);
+	utf8_sanitize(err->path);
 	return -1;
 }
 
@@ -266,8 +354,8 @@ parse_result(struct ingest_doc *d, json_t *jr, int64_t now, struct ingest_result
 	if (strlen(r->check) != rl + 1 + tl || strncmp(r->check, r->rule, rl) != 0 ||
 	    r->check[rl] != '@' || strcmp(r->check + rl + 1, r->target) != 0) {
 		jpath_push_key(p, "check");
-		return fail(err, 400, p, "\"check\" must be rule@target (\"%.128s@%.128s\")", r->rule,
-			    r->target);
+		return fail(err, 400, p, "\"check\" must be rule@target (\"%.*s@%.*s\")",
+			    utf8_cut(r->rule, 64), r->rule, utf8_cut(r->target, 64), r->target);
 	}
 	if (get_string(jr, "kind", 1, 0, 1, &r->kind, p, err) < 0)
 		return -1;
