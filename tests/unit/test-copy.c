@@ -890,13 +890,14 @@ static void
 pgsql_run__live_primary_and_standby__healthy_both_sides(void **state)
 {
 	char dir[] = "/tmp/mxsla-copy-pg-XXXXXX";
-	int port = 40000 + (int)(getpid() % 10000) * 2;
+	int port = tu_free_ports(2);
 	struct tu_probe c;
 	struct obs o;
 	char *yaml;
 	int rc;
 
 	(void)state;
+	assert_int_not_equal(port, 0);
 	assert_non_null(mkdtemp(dir));
 	rc = pg_pair("start", dir, port);
 	if (rc == 77) {

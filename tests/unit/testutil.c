@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -247,4 +249,38 @@ tu_probe_free(struct tu_probe *p)
 	free(p->t.driver);
 	ytree_free(p->root);
 	cfgerr_free(&p->errs);
+}
+
+static int
+port_free(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+int
+tu_free_ports(int n)
+{
+	/* 20000..31999: below Linux's default ephemeral range 32768-60999 */
+	int span = 12000, base = 20000, start = (int)(getpid() % (pid_t)span);
+
+	for (int i = 0; i < span; i += n) {
+		int p = base + (start + i) % (span - n), k;
+
+		for (k = 0; k < n && port_free(p + k); k++)
+			;
+		if (k == n)
+			return p;
+	}
+	return 0;
 }

@@ -69,6 +69,11 @@ void tu_set_mtime_at(const char *path, const struct timespec *when, const char *
 
 /* A new empty directory /tmp/mxsla-test-<tag>-XXXXXX (mode 0700); its
    path, which the caller frees.  Fails the test when it cannot be made. */
+/* The first of n consecutive TCP ports on 127.0.0.1 that are free now,
+   below the ephemeral range (so that no outgoing connection of another
+   test takes one meanwhile), starting from a place that depends on the
+   process id; 0 if none was found. */
+int tu_free_ports(int n);
 #define tu_mkdtemp(tag) tu_mkdtemp_at(tag, __FILE__, __LINE__)
 char *tu_mkdtemp_at(const char *tag, const char *file, int line);
 
