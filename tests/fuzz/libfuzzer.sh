@@ -11,7 +11,8 @@
 #   -b BUILD_DIR  where to configure and build (default /tmp/mxsla-libfuzzer);
 #                 the corpus grows in BUILD_DIR/corpus/TARGET and crash
 #                 inputs land in BUILD_DIR/artifacts/TARGET/
-#   TARGET        expr, yaml, rules, ... (default: every target in seeds.txt)
+#   TARGET        expr, yaml, rules, ... (default: every target in seeds.txt);
+#                 the collector's (ingest, ccfg) link collector/libcollector.a
 #
 # Needs clang with libFuzzer (Debian: apt-get install clang) and the
 # build dependencies of mxsla.  Exit status 1 when a target found a
@@ -46,12 +47,30 @@ if [ ! -f Makefile ]; then
 	CC=clang "$top/configure" -q --enable-sanitizers \
 		CFLAGS="-g -O1 -fsanitize=fuzzer-no-link"
 fi
-if ! make -s V=0 lib/libmxsla.a agent/libagent.a >build.log 2>&1; then
+# The targets that parse what the collector reads need its library.
+collector_targets="ingest ccfg"
+is_collector() {
+	case " $collector_targets " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+libraries="lib/libmxsla.a agent/libagent.a"
+for t in "$@"; do
+	if is_collector "$t"; then
+		libraries="$libraries collector/libcollector.a"
+		break
+	fi
+done
+if ! make -s V=0 $libraries >build.log 2>&1; then
 	tail -n 30 build.log >&2
 	exit 2
 fi
-# $(COMMON_LIBS) as configure found them
-libs=$(make -s --no-print-directory --eval 'fuzz-print-%: ; @echo $($*)' fuzz-print-COMMON_LIBS | tail -n 1)
+# Make variables as configure found them
+makevar() {
+	make -s --no-print-directory --eval 'fuzz-print-%: ; @echo $($*)' "fuzz-print-$1" | tail -n 1
+}
+libs=$(makevar COMMON_LIBS)
+collector_cflags="$(makevar SQLITE_CFLAGS) $(makevar MHD_CFLAGS)"
+collector_libs="$(makevar SQLITE_LIBS) $(makevar MHD_LIBS)"
 
 status=0
 for t in "$@"; do
@@ -60,10 +79,18 @@ for t in "$@"; do
 		echo "libfuzzer.sh: no target $t ($src)" >&2
 		exit 2
 	fi
-	clang -std=gnu11 -g -O1 -fno-omit-frame-pointer \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-I"$build" -I"$top/lib" -I"$top/agent" -I"$top/tests/fuzz" \
-		"$src" agent/libagent.a lib/libmxsla.a $libs -pthread -o "fuzz-$t"
+	if is_collector "$t"; then
+		clang -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+			-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+			-I"$build" -I"$top/lib" -I"$top/collector" -I"$top/tests/fuzz" \
+			$collector_cflags "$src" collector/libcollector.a lib/libmxsla.a \
+			$collector_libs $libs -pthread -o "fuzz-$t"
+	else
+		clang -std=gnu11 -g -O1 -fno-omit-frame-pointer \
+			-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+			-I"$build" -I"$top/lib" -I"$top/agent" -I"$top/tests/fuzz" \
+			"$src" agent/libagent.a lib/libmxsla.a $libs -pthread -o "fuzz-$t"
+	fi
 
 	# the seeds, and the inputs that once found bugs
 	mkdir -p "corpus/$t" "artifacts/$t"
