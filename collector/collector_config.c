@@ -541,7 +541,6 @@ static void
 check_timezone(const char *name, const struct ynode *node, struct cfgerr *errs)
 {
 	const char *dirs[2] = { getenv("TZDIR"), "/usr/share/zoneinfo" };
-	struct stat st;
 	size_t len = strlen(name);
 
 	if (strcmp(name, "UTC") == 0)
@@ -552,20 +551,10 @@ check_timezone(const char *name, const struct ynode *node, struct cfgerr *errs)
 			  name);
 		return;
 	}
-	for (size_t i = 0; i < 2; i++) {
-		char *path;
-		int ok;
-
-		if (dirs[i] == NULL || dirs[i][0] == '\0')
-			continue;
-		path = xasprintf("%s/%s", dirs[i], name);
-		ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
-		free(path);
-		if (ok)
-			return;
-	}
-	cfgerr_at(errs, node, "timezone: unknown zone '%s' (no such file under %s)", name,
-		  dirs[0] != NULL && dirs[0][0] != '\0' ? dirs[0] : dirs[1]);
+	if (caltime_zone_file(name))
+		return;
+	cfgerr_at(errs, node, "timezone: unknown zone '%s' (no zone file of that name under %s)",
+		  name, dirs[0] != NULL && dirs[0][0] != '\0' ? dirs[0] : dirs[1]);
 }
 
 static void
@@ -896,8 +885,10 @@ selector_parse(const char *s, struct cc_selector *sel)
 	const char *colon = strchr(s, ':'), *rule = colon ? colon + 1 : s, *at = strchr(rule, '@');
 	size_t rlen = at ? (size_t)(at - rule) : strlen(rule);
 
+	/* an agent id never contains '@': "r@t:u" is a mistyped selector */
 	if ((colon != NULL && colon == s) || rlen == 0 || (at != NULL && at[1] == '\0') ||
-	    (at != NULL && strchr(at + 1, '@') != NULL) || (at != NULL && strchr(at + 1, ':') != NULL))
+	    (at != NULL && strchr(at + 1, '@') != NULL) || (at != NULL && strchr(at + 1, ':') != NULL) ||
+	    (colon != NULL && memchr(s, '@', (size_t)(colon - s)) != NULL))
 		return -1;
 	sel->text = xstrdup(s);
 	sel->agent = colon ? xstrndup(s, (size_t)(colon - s)) : xstrdup("*");

@@ -35,6 +35,41 @@
 
 /* ---- time zone ---- */
 
+/* 1 if path starts with the TZif magic of compiled zone files. */
+static int
+tzif_file(const char *path)
+{
+	char magic[4];
+	FILE *fp = fopen(path, "rb");
+	int ok;
+
+	if (fp == NULL)
+		return 0;
+	ok = fread(magic, 1, 4, fp) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(fp);
+	return ok;
+}
+
+int
+caltime_zone_file(const char *name)
+{
+	const char *dirs[2] = { getenv("TZDIR"), "/usr/share/zoneinfo" };
+
+	for (size_t i = 0; i < 2; i++) {
+		char *path;
+		int ok;
+
+		if (dirs[i] == NULL || dirs[i][0] == '\0')
+			continue;
+		path = xasprintf("%s/%s", dirs[i], name);
+		ok = tzif_file(path);
+		free(path);
+		if (ok)
+			return 1;
+	}
+	return 0;
+}
+
 int
 caltime_set_zone(const char *name, const char **error_r)
 {
@@ -71,6 +106,13 @@ caltime_set_zone(const char *name, const char **error_r)
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
 		    stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
 			*error_r = "unknown time zone (no zone file)";
+			return -1;
+		}
+		/* The zone directory also holds files that are not zones
+		   (leapseconds, tzdata.zi, zone.tab), which glibc would
+		   silently read as UTC. */
+		if (!tzif_file(path)) {
+			*error_r = "not a time zone file (no TZif header)";
 			return -1;
 		}
 	}

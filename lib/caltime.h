@@ -35,6 +35,10 @@
    with a static message in *error_r. */
 int caltime_set_zone(const char *name, const char **error_r);
 
+/* 1 if name (already checked to be a relative name without "..") is a
+   compiled zone file (TZif) under $TZDIR or /usr/share/zoneinfo. */
+int caltime_zone_file(const char *name);
+
 /* The instant of local wall-clock time y-mo-d h:mi:00 (mo 1..12; fields
    may be out of range and are normalised, so d = 32 is the next month's
    1st and h = 24 is the next day's 00:00). */

@@ -180,6 +180,8 @@ caltime_set_zone__bad_names__refused(void **state)
 	    "Europe/Berlin ",
 	    "Europe/Ber;lin",
 	    "Europe",
+	    "leapseconds", /* in the zone directory, but not a zone file */
+	    "zone.tab",
 	};
 	const char *err;
 

@@ -599,7 +599,10 @@ ccfg_load__each_kind_of_error__exact_location_and_message(void **state)
 		  { "c.yaml:1:14: tls cert /nonexistent/c.pem: No such file or directory" } },
 		{ "database: \"\"\n", { "c.yaml:1:11: database: give the path of the SQLite file" } },
 		{ "timezone: Mars/Olympus\n",
-		  { "c.yaml:1:11: timezone: unknown zone 'Mars/Olympus' (no such file under /usr/share/zoneinfo)" } },
+		  { "c.yaml:1:11: timezone: unknown zone 'Mars/Olympus' (no zone file of that name under /usr/share/zoneinfo)" } },
+		/* a file of the zone directory that is not a zone */
+		{ "timezone: leapseconds\n",
+		  { "c.yaml:1:11: timezone: unknown zone 'leapseconds' (no zone file of that name under /usr/share/zoneinfo)" } },
 		{ "timezone: ../../etc/passwd\n",
 		  { "c.yaml:1:11: timezone: '../../etc/passwd' is not an IANA zone name like Europe/Berlin" } },
 		{ "stale_after: 0x\n", { "c.yaml:1:14: stale_after: the multiple must be between 1x and 1000x" } },
@@ -653,6 +656,9 @@ ccfg_load__each_kind_of_error__exact_location_and_message(void **state)
 		    "c.yaml:2:35: component: expected AGENT:RULE@TARGET like hub*:service.smtp@smtp, got 'a:r@'",
 		    "c.yaml:2:43: component: expected AGENT:RULE@TARGET like hub*:service.smtp@smtp, got 'a:@t'",
 		    "c.yaml:2:51: component: expected AGENT:RULE@TARGET like hub*:service.smtp@smtp, got 'a:r@t@u'" } },
+		/* an agent part with '@': a rule@target typed before the colon */
+		{ "services:\n  - { id: s, components: [\"r@t:u\"] }\n",
+		  { "c.yaml:2:27: component: expected AGENT:RULE@TARGET like hub*:service.smtp@smtp, got 'r@t:u'" } },
 		{ "services:\n  - { id: s, components: [\"a:r@t\", \"b:r@t\"], require: 3 }\n",
 		  { "c.yaml:2:55: require must be all, any or a number from 1 to 2 (the number of components)" } },
 		{ "services:\n  - { id: s, components: [\"a:r@t\"], require: most }\n",
@@ -739,7 +745,7 @@ ccfg_load__many_errors__all_reported_in_order(void **state)
 	assert_null(collector_config_load(DATA_DIR "/many-errors.yaml", &e));
 	assert_errors(&e, (const char *const[]){
 		"many-errors.yaml:2:1: unknown key 'listne' (did you mean 'listen'?)",
-		"many-errors.yaml:3:11: timezone: unknown zone 'Europe/Berlni' (no such file under /usr/share/zoneinfo)",
+		"many-errors.yaml:3:11: timezone: unknown zone 'Europe/Berlni' (no zone file of that name under /usr/share/zoneinfo)",
 		"many-errors.yaml:4:14: stale_after: the multiple must be between 1x and 1000x",
 		"many-errors.yaml:7:32: token_sha256 must be 64 hexadecimal digits (sha256sum of the token)",
 		"many-errors.yaml:7:11: duplicate agent id 'mbx01' (first at many-errors.yaml:6:11)",
