@@ -19,7 +19,7 @@
 #include "store.h"
 
 /* The schema version store_open migrates to (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Statements a reader connection prepares once and keeps. */
 enum store_rq {
@@ -37,6 +37,10 @@ enum store_rq {
 	RQ_Q_LAST_MESSAGE,
 	RQ_Q_FINDINGS,
 	RQ_Q_HISTORY,
+	RQ_LAST_RUN,
+	RQ_TAIL,
+	RQ_TAIL_REF,
+	RQ_TAIL_ROW,
 	RQ_COUNT
 };
 
@@ -84,6 +88,38 @@ sqlite3_stmt *store_reader_stmt(struct store_reader *r, enum store_rq q, const c
 /* Give r back to the pool (ends any read transaction). */
 void store_reader_put(struct store *st, struct store_reader *r);
 
+/* ---- the tail ----
+   checks and runs are written behind: the database holds them as of raw
+   row folded_rowid, and the raw rows after it are exactly those of the
+   staging table results_new.  Every one of them was folded in order
+   (ts after its check's latest; anything else makes the writer write
+   behind at once), so a reader gets the current state by folding them on
+   top of the stored runs, in its own snapshot, without the writer. */
+
+/* A state run as stored; status < 0: none. */
+struct store_run {
+	int64_t start, last, until;
+	int status;
+};
+
+struct store_tail_row {
+	int64_t ref, id, ts, interval;
+	int status;
+};
+
+/* The tail rows of check ref (-1: of every check), ordered by ref then
+   arrival; *v_r is malloc'd (free()). */
+int store_tail_load(struct store_reader *r, int64_t ref, struct store_tail_row **v_r, size_t *n_r,
+                    const char **error_r);
+/* The rows of ref in v[0..n) (sorted by ref): [*lo_r, *hi_r). */
+void store_tail_range(const struct store_tail_row *v, size_t n, int64_t ref, size_t *lo_r,
+                      size_t *hi_r);
+/* Fold rows v[0..n) of one check onto its last stored run *cur as the
+   writer does; runs finished on the way are appended to *out (xgrow with
+   *cap) when out != NULL; *cur becomes the check's last run. */
+void store_tail_fold(int mult, int64_t fixed, const struct store_tail_row *v, size_t n,
+                     struct store_run *cur, struct store_run **out, size_t *nout, size_t *cap);
+
 /* Writer (store_writer.c). */
 int store_writer_start(struct store *st, sqlite3 *db, const char **error_r);
 void store_writer_stop(struct store *st);
@@ -96,5 +132,9 @@ void store_writer_hold(struct store *st, int hold);
 size_t store_writer_queued(struct store *st);
 /* Number of jobs in the most recent group commit. */
 size_t store_writer_last_group(struct store *st);
+/* For tests: the write-behind period in milliseconds (default 1000); 0:
+   at every commit; negative: only when forced (late result, prune,
+   close). */
+void store_writer_set_flush_ms(struct store *st, int64_t ms);
 
 #endif

@@ -4,8 +4,10 @@
  *
  * Each query runs on a pooled read-only connection inside one read
  * transaction, so it sees one committed moment and never waits for the
- * writer.  Stored JSON texts (roles, metrics, references) are parsed back
- * into JSON values; a text that does not parse becomes null.
+ * writer.  checks and runs are written behind: what they do not reflect
+ * yet, the tail of raw rows, is folded on top here (store_int.h).
+ * Stored JSON texts (roles, metrics, references) are parsed back into
+ * JSON values; a text that does not parse becomes null.
  */
 #include "config.h"
 
@@ -124,8 +126,10 @@ store_q_checks(struct store *st, const char *agent, const char *status, int64_t 
                const char **error_r)
 {
 	struct store_reader *r;
+	struct store_tail_row *t = NULL;
+	size_t nt = 0;
 	json_t *doc;
-	sqlite3_stmt *s;
+	sqlite3_stmt *s, *s2 = NULL;
 	int mult, rc, want = -1;
 	int64_t fixed;
 
@@ -137,7 +141,9 @@ store_q_checks(struct store *st, const char *agent, const char *status, int64_t 
 		return NULL;
 	doc = json_array();
 	store_stale_rule(st, &mult, &fixed);
-	if ((s = store_reader_stmt(r, RQ_Q_CHECKS, error_r)) == NULL) {
+	if (store_tail_load(r, -1, &t, &nt, error_r) < 0 ||
+	    (s = store_reader_stmt(r, RQ_Q_CHECKS, error_r)) == NULL) {
+		free(t);
 		end_read(st, r);
 		json_decref(doc);
 		return NULL;
@@ -149,20 +155,46 @@ store_q_checks(struct store *st, const char *agent, const char *status, int64_t 
 		int has_ts = sqlite3_column_type(s, 7) != SQLITE_NULL;
 		int64_t ts = sqlite3_column_int64(s, 7);
 		int last = has_ts ? sqlite3_column_int(s, 8) : MX_NODATA;
-		int now_status =
-		    has_ts && now < ts + store_stale_with(mult, fixed, ival) ? last : MX_NODATA;
+		int has_run = sqlite3_column_type(s, 11) != SQLITE_NULL;
+		struct store_run run = {sqlite3_column_int64(s, 11), sqlite3_column_int64(s, 14),
+		                        sqlite3_column_int64(s, 12),
+		                        has_run ? sqlite3_column_int(s, 15) : -1};
+		size_t lo, hi;
+		int now_status;
 		json_t *c, *since;
 
+		s2 = NULL;
+		store_tail_range(t, nt, sqlite3_column_int64(s, 13), &lo, &hi);
+		if (lo < hi) {
+			/* newer than checks and runs: the tail's latest row */
+			store_tail_fold(mult, fixed, t + lo, hi - lo, &run, NULL, NULL, NULL);
+			has_run = has_ts = 1;
+			ts = t[hi - 1].ts;
+			last = t[hi - 1].status;
+			if ((s2 = store_reader_stmt(r, RQ_TAIL_ROW, error_r)) == NULL) {
+				free(t);
+				end_read(st, r);
+				json_decref(doc);
+				return NULL;
+			}
+			sqlite3_bind_int64(s2, 1, t[hi - 1].id);
+			if (sqlite3_step(s2) != SQLITE_ROW) {
+				free(t);
+				return fail_read(st, r, doc, "checks", error_r);
+			}
+		}
+		now_status =
+		    has_ts && now < ts + store_stale_with(mult, fixed, ival) ? last : MX_NODATA;
 		if (want >= 0 && now_status != want)
 			continue;
 		/* since: the start of the current run, or when it went stale */
-		if (sqlite3_column_type(s, 11) == SQLITE_NULL)
+		if (!has_run)
 			since = json_null();
 		else if (now_status == MX_NODATA)
 			since = json_integer(has_ts ? ts + store_stale_with(mult, fixed, ival)
-			                            : sqlite3_column_int64(s, 12));
+			                            : run.until);
 		else
-			since = json_integer(sqlite3_column_int64(s, 11));
+			since = json_integer(run.start);
 		c = json_object();
 		json_object_set_new(c, "agent", col_json_text(s, 0));
 		json_object_set_new(c, "check", col_json_text(s, 1));
@@ -171,15 +203,18 @@ store_q_checks(struct store *st, const char *agent, const char *status, int64_t 
 		json_object_set_new(c, "kind", col_json_text(s, 4));
 		json_object_set_new(c, "title", col_json_text(s, 5));
 		json_object_set_new(c, "interval", json_integer(ival));
-		json_object_set_new(c, "ts", col_json_int(s, 7));
+		json_object_set_new(c, "ts", has_ts ? json_integer(ts) : json_null());
 		json_object_set_new(c, "status", json_string(status_name(now_status)));
 		json_object_set_new(c, "last_status",
 		                    has_ts ? json_string(status_name(last)) : json_null());
-		json_object_set_new(c, "message", col_json_text(s, 9));
-		json_object_set_new(c, "metrics", col_json_parsed(s, 10));
+		json_object_set_new(c, "message",
+		                    s2 != NULL ? col_json_text(s2, 0) : col_json_text(s, 9));
+		json_object_set_new(c, "metrics",
+		                    s2 != NULL ? col_json_parsed(s2, 1) : col_json_parsed(s, 10));
 		json_object_set_new(c, "since", since);
 		json_array_append_new(doc, c);
 	}
+	free(t);
 	if (rc != SQLITE_DONE)
 		return fail_read(st, r, doc, "checks", error_r);
 	end_read(st, r);
@@ -245,90 +280,157 @@ jstr0(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
+/* The check's identity, as violations carry it. */
+struct vcheck {
+	int64_t ref;
+	char *agent, *check, *rule, *target, *title;
+};
+
+static void
+vcheck_free(struct vcheck *c)
+{
+	free(c->agent);
+	free(c->check);
+	free(c->rule);
+	free(c->target);
+	free(c->title);
+	memset(c, 0, sizeof(*c));
+	c->ref = -1;
+}
+
+/* Append the violations of one check, from its runs ordered by start.  A
+   violation is a stretch of non-ok runs with no gap between them; it ends
+   at the next ok run or where the state went stale. */
+static void
+viol_check(struct viol **v, size_t *n, size_t *cap, const struct vcheck *c,
+           const struct store_run *runs, size_t nr, int64_t now)
+{
+	struct viol *cur = NULL;
+	int64_t prev_until = nr > 0 ? runs[0].start : 0;
+	int prev_status = MX_OK;
+
+	for (size_t i = 0; i < nr; i++) {
+		const struct store_run *x = &runs[i];
+
+		if (x->status != MX_OK) {
+			if (cur != NULL && prev_status != MX_OK && prev_until >= x->start) {
+				cur->status = x->status;
+				if (sev_rank(x->status) > sev_rank(cur->severity))
+					cur->severity = x->status;
+				cur->last = x->last;
+				cur->until = x->until;
+			} else {
+				if (cur != NULL)
+					cur->end = prev_until < x->start ? prev_until : x->start;
+				*v = xgrow(*v, cap, *n + 1, sizeof(**v));
+				cur = &(*v)[(*n)++];
+				memset(cur, 0, sizeof(*cur));
+				cur->ref = c->ref;
+				cur->start = x->start;
+				cur->last = x->last;
+				cur->until = x->until;
+				cur->severity = cur->status = x->status;
+				cur->agent = c->agent != NULL ? xstrdup(c->agent) : NULL;
+				cur->check = c->check != NULL ? xstrdup(c->check) : NULL;
+				cur->rule = c->rule != NULL ? xstrdup(c->rule) : NULL;
+				cur->target = c->target != NULL ? xstrdup(c->target) : NULL;
+				cur->title = c->title != NULL ? xstrdup(c->title) : NULL;
+			}
+		} else if (cur != NULL) {
+			cur->end = prev_until < x->start ? prev_until : x->start;
+			cur = NULL;
+		}
+		prev_status = x->status;
+		prev_until = x->until;
+	}
+	if (cur != NULL) {
+		/* the check's last violation: open while not stale */
+		cur->open = now < cur->until;
+		cur->end = cur->until;
+	}
+}
+
 json_t *
 store_q_violations(struct store *st, int open_only, int64_t now, size_t limit, const char **error_r)
 {
 	struct store_reader *r;
-	struct viol *v = NULL, *cur = NULL;
-	size_t n = 0, cap = 0;
+	struct viol *v = NULL;
+	struct store_run *runs = NULL;
+	struct store_tail_row *t = NULL;
+	struct vcheck c = {-1, NULL, NULL, NULL, NULL, NULL};
+	size_t n = 0, cap = 0, nr = 0, cr = 0, nt = 0;
 	sqlite3_stmt *s;
 	json_t *doc;
-	int64_t ref = -1, prev_until = 0;
-	int prev_status = MX_OK, rc;
+	int mult, rc;
+	int64_t fixed;
 
 	if ((r = begin_read(st, error_r)) == NULL)
 		return NULL;
 	doc = json_array();
-	if ((s = store_reader_stmt(r, RQ_Q_VIOLATION_RUNS, error_r)) == NULL) {
+	store_stale_rule(st, &mult, &fixed);
+	if (store_tail_load(r, -1, &t, &nt, error_r) < 0 ||
+	    (s = store_reader_stmt(r, RQ_Q_VIOLATION_RUNS, error_r)) == NULL) {
+		free(t);
 		end_read(st, r);
 		json_decref(doc);
 		return NULL;
 	}
-	sqlite3_bind_int(s, 1, open_only);
-	/* Runs come ordered by check, then start.  A violation is a stretch
-	   of non-ok runs with no gap between them; it ends at the next ok
-	   run or where the state went stale. */
+	/* Rows come ordered by check, then start; a check's runs are
+	   gathered, completed with the tail, then scanned. */
 	for (;;) {
-		int64_t rref = 0, start = 0, last = 0, until = 0;
-		int status = MX_OK, more;
+		int64_t rref = 0;
+		int more;
 
 		rc = sqlite3_step(s);
 		more = rc == SQLITE_ROW;
 		if (!more && rc != SQLITE_DONE) {
+			vcheck_free(&c);
+			free(runs);
+			free(t);
 			viol_free(v, n);
 			return fail_read(st, r, doc, "violations", error_r);
 		}
-		if (more) {
+		if (more)
 			rref = sqlite3_column_int64(s, 0);
-			start = sqlite3_column_int64(s, 6);
-			last = sqlite3_column_int64(s, 7);
-			until = sqlite3_column_int64(s, 8);
-			status = sqlite3_column_int(s, 9);
-		}
-		if (cur != NULL && (!more || rref != ref)) {
-			/* the check's last violation: open while not stale */
-			cur->open = now < cur->until;
-			cur->end = cur->until;
-			cur = NULL;
+		if (c.ref >= 0 && (!more || rref != c.ref)) {
+			size_t lo, hi;
+
+			store_tail_range(t, nt, c.ref, &lo, &hi);
+			if (lo < hi) {
+				struct store_run last = {0, 0, 0, -1};
+
+				if (nr > 0)
+					last = runs[--nr];
+				store_tail_fold(mult, fixed, t + lo, hi - lo, &last, &runs, &nr,
+				                &cr);
+				runs = xgrow(runs, &cr, nr + 1, sizeof(*runs));
+				runs[nr++] = last;
+			}
+			viol_check(&v, &n, &cap, &c, runs, nr, now);
+			vcheck_free(&c);
+			nr = 0;
 		}
 		if (!more)
 			break;
-		if (rref != ref) {
-			ref = rref;
-			prev_status = MX_OK;
-			prev_until = start;
+		if (rref != c.ref) {
+			c.ref = rref;
+			c.agent = dup0(sqlite3_column_text(s, 1));
+			c.check = dup0(sqlite3_column_text(s, 2));
+			c.rule = dup0(sqlite3_column_text(s, 3));
+			c.target = dup0(sqlite3_column_text(s, 4));
+			c.title = dup0(sqlite3_column_text(s, 5));
 		}
-		if (status != MX_OK) {
-			if (cur != NULL && prev_status != MX_OK && prev_until >= start) {
-				cur->status = status;
-				if (sev_rank(status) > sev_rank(cur->severity))
-					cur->severity = status;
-				cur->last = last;
-				cur->until = until;
-			} else {
-				if (cur != NULL)
-					cur->end = prev_until < start ? prev_until : start;
-				v = xgrow(v, &cap, n + 1, sizeof(*v));
-				cur = &v[n++];
-				memset(cur, 0, sizeof(*cur));
-				cur->ref = rref;
-				cur->start = start;
-				cur->last = last;
-				cur->until = until;
-				cur->severity = cur->status = status;
-				cur->agent = dup0(sqlite3_column_text(s, 1));
-				cur->check = dup0(sqlite3_column_text(s, 2));
-				cur->rule = dup0(sqlite3_column_text(s, 3));
-				cur->target = dup0(sqlite3_column_text(s, 4));
-				cur->title = dup0(sqlite3_column_text(s, 5));
-			}
-		} else if (cur != NULL) {
-			cur->end = prev_until < start ? prev_until : start;
-			cur = NULL;
+		if (sqlite3_column_type(s, 6) != SQLITE_NULL) {
+			runs = xgrow(runs, &cr, nr + 1, sizeof(*runs));
+			runs[nr].start = sqlite3_column_int64(s, 6);
+			runs[nr].last = sqlite3_column_int64(s, 7);
+			runs[nr].until = sqlite3_column_int64(s, 8);
+			runs[nr].status = sqlite3_column_int(s, 9);
+			nr++;
 		}
-		prev_status = status;
-		prev_until = until;
 	}
+	free(runs);
+	free(t);
 
 	qsort(v, n, sizeof(*v), viol_cmp);
 	for (size_t i = 0, out = 0; i < n && out < limit; i++) {

@@ -1,8 +1,9 @@
 /*
  * store_sqlite.c - the collector's store on SQLite (see store.h and
  * docs/internals/store.md): opening, the schema and its migrations, the
- * pool of read-only connections, and the reads the SLA engine and
- * /metrics need.  Writes live in store_writer.c, the API's JSON documents
+ * pool of read-only connections, the reads the SLA engine and /metrics
+ * need, and the tail fold that completes the written-behind runs for
+ * readers.  Writes live in store_writer.c, the API's JSON documents
  * in store_query.c.
  */
 #include "config.h"
@@ -82,6 +83,23 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     "INSERT INTO meta (key, value) VALUES ('results_stored_total', 0),"
     "  ('batches_total', 0), ('pruned_before', 0);",
+    /* 1 -> 2: raw rows land in an unindexed staging table that the
+       writer moves into the indexed one in bulk; the view keeps the name
+       "results" for all of them.  folded_rowid: raw rows up to it are
+       reflected in checks and runs (write-behind, see store.md). */
+    "ALTER TABLE results RENAME TO results_sorted;"
+    "CREATE TABLE results_new ("
+    "  ref INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),"
+    "  interval INTEGER NOT NULL CHECK (interval > 0),"
+    "  message TEXT, metrics TEXT, facts TEXT);"
+    "CREATE VIEW results (id, ref, ts, status, interval, message, metrics, facts) AS"
+    "  SELECT rowid, ref, ts, status, interval, message, metrics, facts FROM results_sorted"
+    "  UNION ALL"
+    "  SELECT rowid, ref, ts, status, interval, message, metrics, facts FROM results_new;"
+    "INSERT INTO meta (key, value) VALUES ('folded_rowid',"
+    "  coalesce((SELECT max(rowid) FROM results_sorted), 0));",
 };
 
 static int
@@ -344,9 +362,16 @@ static const char *const rq_sql[RQ_COUNT] = {
     [RQ_SPANS] = "SELECT start, until, status FROM runs WHERE ref = ?1 AND start >= "
                  "coalesce((SELECT max(start) FROM runs WHERE ref = ?1 AND start <= ?2), ?2) "
                  "AND start < ?3 ORDER BY start",
-    [RQ_FIRST_TS] = "SELECT min(start) FROM runs",
+    /* a check whose first runs are still in the tail starts there */
+    [RQ_FIRST_TS] = "SELECT min(x) FROM (SELECT min(start) AS x FROM runs "
+                    "UNION ALL SELECT min(ts) FROM results_new)",
     [RQ_META] = "SELECT key, value FROM meta",
-    [RQ_CHECK_STATES] = "SELECT last_ts, last_status, interval FROM checks",
+    /* the latest result: the check's newest tail row, else checks.last_*
+       (bare columns of a max() aggregate come from the max row) */
+    [RQ_CHECK_STATES] = "WITH t AS (SELECT ref, max(rowid), ts, status FROM results_new "
+                        "GROUP BY ref) SELECT coalesce(t.ts, c.last_ts), "
+                        "coalesce(t.status, c.last_status), c.interval FROM checks c "
+                        "LEFT JOIN t ON t.ref = c.ref",
     [RQ_AGENT_STATES] = "SELECT a.last_seen, (SELECT min(interval) FROM checks c "
                         "WHERE c.agent = a.id) FROM agents a",
     [RQ_ROWS] = "SELECT coalesce(sum(results_stored), 0) FROM agents",
@@ -357,24 +382,41 @@ static const char *const rq_sql[RQ_COUNT] = {
         "(SELECT count(*) FROM checks c WHERE c.agent = a.id) FROM agents a ORDER BY a.id",
     [RQ_Q_CHECKS] = "SELECT c.agent, c.\"check\", c.rule, c.target, c.kind, c.title, "
                     "c.interval, c.last_ts, c.last_status, c.last_message, c.last_metrics, "
-                    "r.start, r.until FROM checks c LEFT JOIN runs r ON r.ref = c.ref AND "
+                    "r.start, r.until, c.ref, r.last, r.status FROM checks c "
+                    "LEFT JOIN runs r ON r.ref = c.ref AND "
                     "r.start = (SELECT max(start) FROM runs WHERE ref = c.ref) "
                     "WHERE (?1 IS NULL OR c.agent = ?1) ORDER BY c.agent, c.\"check\"",
+    /* every check (a check whose runs are all in the tail has none
+       stored: start is NULL) */
     [RQ_Q_VIOLATION_RUNS] = "SELECT c.ref, c.agent, c.\"check\", c.rule, c.target, c.title, "
-                            "r.start, r.last, r.until, r.status FROM checks c JOIN runs r "
+                            "r.start, r.last, r.until, r.status FROM checks c LEFT JOIN runs r "
                             "ON r.ref = c.ref WHERE coalesce(c.kind, 'health') <> 'best-practice' "
-                            "AND (?1 = 0 OR c.last_status <> 0) ORDER BY c.ref, r.start",
+                            "ORDER BY c.ref, r.start",
     [RQ_Q_LAST_MESSAGE] = "SELECT message FROM results WHERE ref = ?1 AND ts <= ?2 "
-                          "ORDER BY ts DESC, rowid DESC LIMIT 1",
-    [RQ_Q_FINDINGS] = "SELECT c.agent, a.site, c.\"check\", c.rule, c.target, c.title, "
-                      "c.last_status, c.last_message, c.advice, c.refs, c.last_ts "
-                      "FROM checks c LEFT JOIN agents a ON a.id = c.agent "
-                      "WHERE c.kind = 'best-practice' AND c.last_status IS NOT NULL "
-                      "AND c.last_status <> 0 ORDER BY c.last_status = 2 DESC, "
-                      "c.last_status = 1 DESC, c.agent, c.\"check\"",
-    [RQ_Q_HISTORY] = "SELECT r.ts, r.status, r.message, r.metrics FROM results r "
-                     "WHERE r.ref = (SELECT ref FROM checks WHERE agent = ?1 AND \"check\" = ?2) "
-                     "AND r.ts >= ?3 AND r.ts < ?4 ORDER BY r.ts, r.rowid LIMIT ?5",
+                          "ORDER BY ts DESC, id DESC LIMIT 1",
+    [RQ_Q_FINDINGS] = "WITH t AS (SELECT ref, max(rowid), ts, status, message FROM results_new "
+                      "GROUP BY ref), f AS (SELECT c.agent, a.site, c.\"check\", c.rule, "
+                      "c.target, c.title, coalesce(t.status, c.last_status) AS ls, "
+                      "CASE WHEN t.ref IS NULL THEN c.last_message ELSE t.message END, "
+                      "c.advice, c.refs, coalesce(t.ts, c.last_ts) FROM checks c "
+                      "LEFT JOIN t ON t.ref = c.ref LEFT JOIN agents a ON a.id = c.agent "
+                      "WHERE c.kind = 'best-practice') SELECT * FROM f "
+                      "WHERE ls IS NOT NULL AND ls <> 0 ORDER BY ls = 2 DESC, ls = 1 DESC, "
+                      "agent, \"check\"",
+    /* both halves spelt out: through the view the check's ref would not
+       reach the index of results_sorted */
+    [RQ_Q_HISTORY] = "SELECT ts, status, message, metrics FROM (SELECT rowid AS id, ts, status, "
+                     "message, metrics FROM results_sorted WHERE ref = (SELECT ref FROM checks "
+                     "WHERE agent = ?1 AND \"check\" = ?2) AND ts >= ?3 AND ts < ?4 "
+                     "UNION ALL SELECT rowid, ts, status, message, metrics FROM results_new "
+                     "WHERE ref = (SELECT ref FROM checks WHERE agent = ?1 AND \"check\" = ?2) "
+                     "AND ts >= ?3 AND ts < ?4) ORDER BY ts, id LIMIT ?5",
+    [RQ_LAST_RUN] = "SELECT start, last, until, status FROM runs WHERE ref = ?1 "
+                    "ORDER BY start DESC LIMIT 1",
+    [RQ_TAIL] = "SELECT ref, rowid, ts, interval, status FROM results_new ORDER BY ref, rowid",
+    [RQ_TAIL_REF] = "SELECT ref, rowid, ts, interval, status FROM results_new WHERE ref = ?1 "
+                    "ORDER BY rowid",
+    [RQ_TAIL_ROW] = "SELECT message, metrics FROM results_new WHERE rowid = ?1",
 };
 
 struct store_reader *
@@ -492,16 +534,172 @@ store_checks_free(struct store_check *v, size_t n)
 	free(v);
 }
 
+/* ---- the tail ---- */
+
+int
+store_tail_load(struct store_reader *r, int64_t ref, struct store_tail_row **v_r, size_t *n_r,
+                const char **error_r)
+{
+	struct store_tail_row *v = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *s = store_reader_stmt(r, ref < 0 ? RQ_TAIL : RQ_TAIL_REF, error_r);
+	int rc;
+
+	*v_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	if (ref >= 0)
+		sqlite3_bind_int64(s, 1, ref);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n].ref = sqlite3_column_int64(s, 0);
+		v[n].id = sqlite3_column_int64(s, 1);
+		v[n].ts = sqlite3_column_int64(s, 2);
+		v[n].interval = sqlite3_column_int64(s, 3);
+		v[n].status = sqlite3_column_int(s, 4);
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		*error_r = store_err("tail: %s", sqlite3_errmsg(r->db));
+		free(v);
+		return -1;
+	}
+	*v_r = v;
+	*n_r = n;
+	return 0;
+}
+
+void
+store_tail_range(const struct store_tail_row *v, size_t n, int64_t ref, size_t *lo_r, size_t *hi_r)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].ref < ref)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*lo_r = lo;
+	for (hi = lo; hi < n && v[hi].ref == ref; hi++)
+		;
+	*hi_r = hi;
+}
+
+void
+store_tail_fold(int mult, int64_t fixed, const struct store_tail_row *v, size_t n,
+                struct store_run *cur, struct store_run **out, size_t *nout, size_t *cap)
+{
+	for (size_t i = 0; i < n; i++) {
+		int64_t until = v[i].ts + store_stale_with(mult, fixed, v[i].interval);
+
+		if (cur->status >= 0 && v[i].status == cur->status && v[i].ts < cur->until) {
+			cur->last = v[i].ts;
+			cur->until = until;
+			continue;
+		}
+		if (cur->status >= 0 && out != NULL) {
+			*out = xgrow(*out, cap, *nout + 1, sizeof(**out));
+			(*out)[(*nout)++] = *cur;
+		}
+		cur->start = cur->last = v[i].ts;
+		cur->until = until;
+		cur->status = v[i].status;
+	}
+}
+
+/* The runs of ref that may meet [from, to): the stored ones, with the
+   tail folded on top when it can reach into the range. */
+static int
+spans_runs(struct store *st, struct store_reader *r, int64_t ref, int64_t from, int64_t to,
+           struct store_run **v_r, size_t *n_r, const char **error_r)
+{
+	struct store_run *v = NULL, last = {0, 0, 0, -1};
+	struct store_tail_row *t = NULL;
+	size_t n = 0, cap = 0, nt = 0, keep = 0;
+	sqlite3_stmt *s;
+	int rc, mult;
+	int64_t fixed;
+
+	if ((s = store_reader_stmt(r, RQ_LAST_RUN, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, ref);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		last.start = sqlite3_column_int64(s, 0);
+		last.last = sqlite3_column_int64(s, 1);
+		last.until = sqlite3_column_int64(s, 2);
+		last.status = sqlite3_column_int(s, 3);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto sqlfail;
+	/* the tail only changes the timeline after the last stored result */
+	if ((last.status < 0 || to > last.last) && store_tail_load(r, ref, &t, &nt, error_r) < 0)
+		return -1;
+
+	if ((s = store_reader_stmt(r, RQ_SPANS, error_r)) == NULL) {
+		free(t);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, ref);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n].start = sqlite3_column_int64(s, 0);
+		v[n].until = sqlite3_column_int64(s, 1);
+		v[n].status = sqlite3_column_int(s, 2);
+		v[n].last = v[n].start;
+		n++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(t);
+		free(v);
+		goto sqlfail;
+	}
+	if (nt > 0) {
+		/* The last stored run is replaced by its folded version and
+		   new runs follow.  It is the newest of v: the tail was read
+		   only when to > its last result, so it starts before to. */
+		if (n > 0 && last.status >= 0 && v[n - 1].start == last.start)
+			n--;
+		store_stale_rule(st, &mult, &fixed);
+		store_tail_fold(mult, fixed, t, nt, &last, &v, &n, &cap);
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n++] = last;
+		/* keep the run that covers from and those after it, before to */
+		while (n > 0 && v[n - 1].start >= to)
+			n--;
+		for (size_t i = 0; i + 1 < n && v[i + 1].start <= from; i++)
+			keep = i + 1;
+		if (keep > 0) {
+			memmove(v, v + keep, (n - keep) * sizeof(*v));
+			n -= keep;
+		}
+	}
+	free(t);
+	*v_r = v;
+	*n_r = n;
+	return 0;
+sqlfail:
+	*error_r = store_err("spans: %s", sqlite3_errmsg(r->db));
+	return -1;
+}
+
 int
 store_spans(struct store *st, int64_t ref, int64_t from, int64_t to, struct sla_span **v_r,
             size_t *n_r, const char **error_r)
 {
 	struct store_reader *r;
+	struct store_run *runs = NULL;
 	struct sla_span *v = NULL;
-	size_t n = 0, cap = 0;
-	sqlite3_stmt *s;
-	int64_t start = 0, until = 0;
-	int status = 0, have = 0, rc;
+	size_t n = 0, cap = 0, nruns = 0;
 
 	*v_r = NULL;
 	*n_r = 0;
@@ -509,52 +707,35 @@ store_spans(struct store *st, int64_t ref, int64_t from, int64_t to, struct sla_
 		return 0;
 	if ((r = store_reader_get(st, error_r)) == NULL)
 		return -1;
-	if ((s = store_reader_stmt(r, RQ_SPANS, error_r)) == NULL) {
+	/* one snapshot for the stored runs and the tail */
+	if (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		*error_r = store_err("spans: %s", sqlite3_errmsg(r->db));
 		store_reader_put(st, r);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, ref);
-	sqlite3_bind_int64(s, 2, from);
-	sqlite3_bind_int64(s, 3, to);
-	/* Each run lasts until its stale limit or the next run's start,
-	   whichever is first; one row of look-ahead gives that. */
-	for (;;) {
-		int64_t nstart = 0, nuntil = 0, end, a, b;
-		int nstatus = 0, more;
-
-		rc = sqlite3_step(s);
-		more = rc == SQLITE_ROW;
-		if (more) {
-			nstart = sqlite3_column_int64(s, 0);
-			nuntil = sqlite3_column_int64(s, 1);
-			nstatus = sqlite3_column_int(s, 2);
-		}
-		if (have) {
-			end = more && nstart < until ? nstart : until;
-			a = start > from ? start : from;
-			b = end < to ? end : to;
-			if (a < b) {
-				v = xgrow(v, &cap, n + 1, sizeof(*v));
-				v[n].start = a;
-				v[n].end = b;
-				v[n].status = status;
-				n++;
-			}
-		}
-		if (!more)
-			break;
-		start = nstart;
-		until = nuntil;
-		status = nstatus;
-		have = 1;
-	}
-	if (rc != SQLITE_DONE) {
-		*error_r = store_err("spans: %s", sqlite3_errmsg(r->db));
+	if (spans_runs(st, r, ref, from, to, &runs, &nruns, error_r) < 0) {
 		store_reader_put(st, r);
-		free(v);
 		return -1;
 	}
 	store_reader_put(st, r);
+	/* Each run lasts until its stale limit or the next run's start,
+	   whichever is first. */
+	for (size_t i = 0; i < nruns; i++) {
+		int64_t end = runs[i].until, a, b;
+
+		if (i + 1 < nruns && runs[i + 1].start < end)
+			end = runs[i + 1].start;
+		a = runs[i].start > from ? runs[i].start : from;
+		b = end < to ? end : to;
+		if (a < b) {
+			v = xgrow(v, &cap, n + 1, sizeof(*v));
+			v[n].start = a;
+			v[n].end = b;
+			v[n].status = runs[i].status;
+			n++;
+		}
+	}
+	free(runs);
 	*v_r = v;
 	*n_r = n;
 	return 0;

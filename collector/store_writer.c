@@ -7,16 +7,21 @@
  * (a failing job is rolled back alone), commits, and wakes the callers.
  * One fsync then covers many batches, which is what makes durable ingest
  * fast.  A cache of (agent, check) -> ref, latest result and last state
- * run means in-order results cost one INSERT each; the changed checks and
- * runs are written once per transaction.  A result older than its check's
- * latest one refolds the runs around it from the raw rows.  The design and
- * its invariants: docs/internals/store.md.
+ * run means in-order results cost one INSERT each, into an unindexed
+ * staging table that is moved into the indexed one in bulk.  Changed
+ * checks and runs are written behind, at most every second, together with
+ * the raw rowid up to which they are current; at open the raw rows after
+ * it are folded again, so a kill -9 loses nothing.  A result older than
+ * its check's latest one refolds the runs around it from the raw rows.
+ * The design and its invariants: docs/internals/store.md.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_int.h"
 #include "xmalloc.h"
@@ -24,8 +29,24 @@
 /* Raw rows deleted per prune job: keeps each of the writer's transactions
    short while a large prune runs. */
 #define PRUNE_CHUNK 10000
+/* Write-behind bounds: checks and runs are flushed (and staged raw rows
+   moved) every FLUSH_MS, or sooner once this many raw rows are staged or
+   this many finished runs wait in memory. */
+#define FLUSH_MS 1000
+#define STAGE_MAX 100000
+#define PENDING_MAX 20000
+/* Group gathering: when fewer jobs are queued than callers were busy
+   during the last group (its jobs plus those queued meanwhile), the
+   writer waits up to this long for the others, who are usually building
+   their next batch right now.  With synchronous=FULL a commit
+   costs an fsync of a few ms, so waiting a fraction of that for a second
+   batch nearly doubles what one fsync carries. */
+#define GATHER_US_FULL 1000
+#define GATHER_US_NORMAL 200
+/* Idle this long with changes not written behind: write them. */
+#define IDLE_FLUSH_MS 100
 
-enum job_kind { JOB_INGEST, JOB_PRUNE, JOB_MARK };
+enum job_kind { JOB_INGEST, JOB_PRUNE, JOB_MARK, JOB_FLUSH };
 
 struct job {
 	enum job_kind kind;
@@ -66,12 +87,17 @@ struct cent {
 	int64_t interval;
 	char *rule, *target, *kind, *title, *advice, *refs;
 	uint64_t batch_gen, txn_gen;
+	/* finished runs not yet written (write-behind) */
+	struct run *pend;
+	size_t npend, cpend;
 };
 
 struct snap {
 	struct cent *e;
 	int created;
 	struct cent_state s;
+	struct run *pend; /* copy of e->pend, or NULL when empty */
+	size_t npend;
 };
 
 enum wstmt {
@@ -89,6 +115,12 @@ enum wstmt {
 	W_CHECK_META,
 	W_CHECK_LAST,
 	W_RESULT,
+	W_MOVE,
+	W_MOVE_DEL,
+	W_MAX_ROWID,
+	W_REPLAY,
+	W_CHECK_BY_REF,
+	W_META_SET,
 	W_RUN_PUT,
 	W_RUN_BEFORE,
 	W_PREV_RESULT,
@@ -128,26 +160,40 @@ static const char *const wsql[W_COUNT] = {
     [W_CHECK_META] = "UPDATE checks SET rule = ?2, target = ?3, kind = ?4, title = ?5, "
                      "interval = ?6, advice = ?7, refs = ?8 WHERE ref = ?1",
     [W_CHECK_LAST] = "UPDATE checks SET (last_ts, last_status, last_message, last_metrics) = "
-                     "(SELECT ts, status, message, metrics FROM results WHERE rowid = ?2) "
-                     "WHERE ref = ?1 AND EXISTS (SELECT 1 FROM results WHERE rowid = ?2)",
-    [W_RESULT] = "INSERT INTO results (ref, ts, status, interval, message, metrics, facts) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     "(SELECT ts, status, message, metrics FROM results WHERE id = ?2) "
+                     "WHERE ref = ?1 AND EXISTS (SELECT 1 FROM results WHERE id = ?2)",
+    [W_RESULT] = "INSERT INTO results_new (rowid, ref, ts, status, interval, message, metrics, "
+                 "facts) VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    /* in rowid order: appends to the table, and each index page is
+       written once per move however the checks interleave */
+    [W_MOVE] = "INSERT INTO results_sorted (rowid, ref, ts, status, interval, message, metrics, "
+               "facts) SELECT rowid, ref, ts, status, interval, message, metrics, facts "
+               "FROM results_new ORDER BY rowid",
+    [W_MOVE_DEL] = "DELETE FROM results_new",
+    [W_MAX_ROWID] = "SELECT max(coalesce((SELECT max(rowid) FROM results_sorted), 0), "
+                    "coalesce((SELECT max(rowid) FROM results_new), 0)), "
+                    "(SELECT count(*) FROM results_new)",
+    [W_REPLAY] = "SELECT id, ref, ts, status, interval FROM results WHERE id > ?1 ORDER BY id",
+    [W_CHECK_BY_REF] = "SELECT agent, \"check\" FROM checks WHERE ref = ?1",
+    [W_META_SET] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
     [W_RUN_PUT] = "INSERT OR REPLACE INTO runs (ref, start, last, until, status) "
                   "VALUES (?1, ?2, ?3, ?4, ?5)",
     [W_RUN_BEFORE] = "SELECT start, last, until, status FROM runs WHERE ref = ?1 AND start < ?2 "
                      "ORDER BY start DESC LIMIT 1",
-    [W_PREV_RESULT] = "SELECT ts, interval FROM results WHERE ref = ?1 AND ts < ?2 "
-                      "ORDER BY ts DESC, rowid DESC LIMIT 1",
-    [W_RESULTS_FROM] = "SELECT ts, status, interval FROM results WHERE ref = ?1 AND ts >= ?2 "
-                       "ORDER BY ts, rowid",
+    /* refold reads results_sorted only (it moves the staged rows first);
+       rows after ?3 had not arrived when the fold being replayed ran */
+    [W_PREV_RESULT] = "SELECT ts, interval FROM results_sorted WHERE ref = ?1 AND ts < ?2 "
+                      "AND rowid <= ?3 ORDER BY ts DESC, rowid DESC LIMIT 1",
+    [W_RESULTS_FROM] = "SELECT ts, status, interval FROM results_sorted WHERE ref = ?1 "
+                       "AND ts >= ?2 AND rowid <= ?3 ORDER BY ts, rowid",
     [W_RUN_AT] = "SELECT status FROM runs WHERE ref = ?1 AND start = ?2",
     [W_RUNS_DEL] = "DELETE FROM runs WHERE ref = ?1 AND start >= ?2 AND start < ?3",
     [W_META_ADD] = "UPDATE meta SET value = value + ?2 WHERE key = ?1",
     [W_META_MAX] = "UPDATE meta SET value = max(value, ?2) WHERE key = ?1",
     [W_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [W_PRUNE_NEXT] = "SELECT ref, agent FROM checks WHERE ref >= ?1 ORDER BY ref LIMIT 1",
-    [W_PRUNE_DEL] = "DELETE FROM results WHERE rowid IN (SELECT rowid FROM results "
-                    "WHERE ref = ?1 AND ts < ?2 LIMIT ?3)",
+    [W_PRUNE_DEL] = "DELETE FROM results_sorted WHERE rowid IN (SELECT rowid FROM "
+                    "results_sorted WHERE ref = ?1 AND ts < ?2 LIMIT ?3)",
     [W_AGENT_SUB] = "UPDATE agents SET results_stored = max(0, results_stored - ?2) WHERE id = ?1",
     [W_MARK] = "INSERT OR REPLACE INTO reports (month, what, at) VALUES (?1, ?2, ?3)",
 };
@@ -166,6 +212,8 @@ struct store_writer {
 	int stop, hold;
 	uint64_t duplicates;
 	size_t last_group;
+	size_t expect;    /* callers busy during the last group */
+	int64_t flush_ms; /* store_writer_set_flush_ms */
 
 	/* writer thread only */
 	struct cent **ht;
@@ -179,6 +227,14 @@ struct store_writer {
 	int64_t stale_fixed;
 	int64_t pruned_before;
 	uint64_t txn_results, txn_batches, txn_dups;
+	int64_t next_rowid;  /* rowid of the next raw row */
+	int64_t staged;      /* rows in results_new */
+	size_t npending;     /* finished runs waiting in the cache */
+	int64_t last_flush;  /* monotonic ms */
+	int64_t flush_every; /* copy of flush_ms taken with mu held */
+	int force_flush;     /* this transaction must write everything */
+	int need_replay;     /* the cache was lost: fold again from folded_rowid */
+	int unflushed;       /* commits since the last flush (guarded by mu) */
 };
 
 /* ---- statements ---- */
@@ -268,6 +324,7 @@ cent_free(struct cent *e)
 	meta_free(e);
 	free(e->agent);
 	free(e->check);
+	free(e->pend);
 	free(e);
 }
 
@@ -325,6 +382,19 @@ cache_clear(struct store_writer *w)
 	}
 	w->hn = 0;
 	w->ntouched = 0;
+	w->npending = 0;
+}
+
+static struct run *
+runs_dup(const struct run *v, size_t n)
+{
+	struct run *c;
+
+	if (n == 0)
+		return NULL;
+	c = xmalloc(n * sizeof(*c));
+	memcpy(c, v, n * sizeof(*c));
+	return c;
 }
 
 /* Note e as touched by the current job and transaction: the first touch
@@ -338,6 +408,8 @@ touch(struct store_writer *w, struct cent *e, int created)
 		w->snaps[w->nsnaps].e = e;
 		w->snaps[w->nsnaps].created = created;
 		w->snaps[w->nsnaps].s = e->s;
+		w->snaps[w->nsnaps].npend = e->npend;
+		w->snaps[w->nsnaps].pend = runs_dup(e->pend, e->npend);
 		w->nsnaps++;
 	}
 	if (e->txn_gen != w->txn_gen) {
@@ -345,6 +417,14 @@ touch(struct store_writer *w, struct cent *e, int created)
 		w->touched = xgrow(w->touched, &w->ctouched, w->ntouched + 1, sizeof(*w->touched));
 		w->touched[w->ntouched++] = e;
 	}
+}
+
+static void
+snaps_drop(struct store_writer *w)
+{
+	for (size_t i = 0; i < w->nsnaps; i++)
+		free(w->snaps[i].pend);
+	w->nsnaps = 0;
 }
 
 /* Undo the current job's changes to the cache (its savepoint was rolled
@@ -356,6 +436,7 @@ snaps_restore(struct store_writer *w)
 		struct cent *e = w->snaps[i].e;
 
 		if (w->snaps[i].created) {
+			w->npending -= e->npend;
 			for (size_t j = 0; j < w->ntouched; j++)
 				if (w->touched[j] == e) {
 					w->touched[j] = w->touched[--w->ntouched];
@@ -365,11 +446,21 @@ snaps_restore(struct store_writer *w)
 			cent_free(e);
 		} else {
 			e->s = w->snaps[i].s;
+			w->npending -= e->npend;
+			e->npend = 0;
+			if (w->snaps[i].npend > 0) {
+				e->pend =
+				    xgrow(e->pend, &e->cpend, w->snaps[i].npend, sizeof(*e->pend));
+				memcpy(e->pend, w->snaps[i].pend,
+				       w->snaps[i].npend * sizeof(*e->pend));
+				e->npend = w->snaps[i].npend;
+				w->npending += e->npend;
+			}
 			/* a metadata UPDATE may have been rolled back too */
 			meta_free(e);
 		}
 	}
-	w->nsnaps = 0;
+	snaps_drop(w);
 }
 
 static void
@@ -538,6 +629,18 @@ run_status_at(struct store_writer *w, int64_t ref, int64_t ts, const char **erro
 	return status;
 }
 
+/* Move the staged raw rows into the indexed table. */
+static int
+stage_move(struct store_writer *w, const char **error_r)
+{
+	/* Always, even when w->staged says 0: a move inside a job that was
+	   rolled back leaves rows the count does not know of. */
+	if (ws_exec(w, ws(w, W_MOVE), error_r) < 0 || ws_exec(w, ws(w, W_MOVE_DEL), error_r) < 0)
+		return -1;
+	w->staged = 0;
+	return 0;
+}
+
 /* Fold the check's results from ts on into runs again, after a result at
    ts arrived that is not after the check's latest one.  The fold starts
    from the state just before ts (the run before ts, cut at the last
@@ -547,7 +650,7 @@ run_status_at(struct store_writer *w, int64_t ref, int64_t ts, const char **erro
    that point are replaced.  Results with equal ts: the one stored last
    counts. */
 static int
-refold(struct store_writer *w, struct cent *e, int64_t ts, const char **error_r)
+refold(struct store_writer *w, struct cent *e, int64_t ts, int64_t upto, const char **error_r)
 {
 	struct run state = {0, 0, 0, -1}, *nv = NULL;
 	size_t nn = 0, cn = 0;
@@ -557,6 +660,18 @@ refold(struct store_writer *w, struct cent *e, int64_t ts, const char **error_r)
 	int64_t pts = 0, pival = 0;
 	int pstatus = 0, pending = 0;
 
+	/* The fold works on the stored runs and the sorted raw rows: write
+	   what the cache holds back for this check and move the staged rows.
+	   The database then runs ahead of folded_rowid, so this transaction
+	   writes everything behind (force_flush). */
+	w->force_flush = 1;
+	if (stage_move(w, error_r) < 0)
+		return -1;
+	for (size_t i = 0; i < e->npend; i++)
+		if (run_put(w, e->ref, &e->pend[i], error_r) < 0)
+			return -1;
+	w->npending -= e->npend;
+	e->npend = 0;
 	if (e->s.has_run && e->s.dirty_run) {
 		if (run_put(w, e->ref, &e->s.run, error_r) < 0)
 			return -1;
@@ -590,6 +705,7 @@ refold(struct store_writer *w, struct cent *e, int64_t ts, const char **error_r)
 		s = ws(w, W_PREV_RESULT);
 		sqlite3_bind_int64(s, 1, e->ref);
 		sqlite3_bind_int64(s, 2, ts);
+		sqlite3_bind_int64(s, 3, upto);
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) >= state.start) {
 			state.last = sqlite3_column_int64(s, 0);
@@ -610,6 +726,7 @@ refold(struct store_writer *w, struct cent *e, int64_t ts, const char **error_r)
 	s = ws(w, W_RESULTS_FROM);
 	sqlite3_bind_int64(s, 1, e->ref);
 	sqlite3_bind_int64(s, 2, ts);
+	sqlite3_bind_int64(s, 3, upto);
 	for (;;) {
 		int64_t xts, xival;
 		int xstatus, more, st;
@@ -691,6 +808,44 @@ out:
 
 /* ---- jobs ---- */
 
+/* Fold the raw row (rowid, ts, status, interval) of e's check into the
+   cache: the same code serves ingest and the replay at open, which is
+   what makes the replay give what the lost cache held. */
+static int
+fold_result(struct store_writer *w, struct cent *e, int64_t rowid, int64_t ts, int status,
+            int64_t interval, const char **error_r)
+{
+	if (e->s.last_status < 0 || ts >= e->s.last_ts) {
+		/* the check's latest result (equal ts: stored later wins) */
+		int inorder = e->s.last_status < 0 || ts > e->s.last_ts;
+
+		e->s.last_ts = ts;
+		e->s.last_rowid = rowid;
+		e->s.last_status = status;
+		e->s.dirty_check = 1;
+		if (!inorder)
+			return refold(w, e, ts, rowid, error_r);
+		if (e->s.has_run && status == e->s.run.status && ts < e->s.run.until) {
+			e->s.run.last = ts;
+			e->s.run.until = ts + stale(w, interval);
+		} else {
+			if (e->s.has_run && e->s.dirty_run) {
+				/* the finished run waits for the next flush */
+				e->pend = xgrow(e->pend, &e->cpend, e->npend + 1, sizeof(*e->pend));
+				e->pend[e->npend++] = e->s.run;
+				w->npending++;
+			}
+			e->s.has_run = 1;
+			e->s.run.start = e->s.run.last = ts;
+			e->s.run.until = ts + stale(w, interval);
+			e->s.run.status = status;
+		}
+		e->s.dirty_run = 1;
+		return 0;
+	}
+	return refold(w, e, ts, rowid, error_r);
+}
+
 static int
 ingest_result(struct store_writer *w, const struct ingest_batch *b, const struct ingest_result *r,
               const char **error_r)
@@ -701,6 +856,7 @@ ingest_result(struct store_writer *w, const struct ingest_batch *b, const struct
 
 	if (e == NULL)
 		return -1;
+	rowid = w->next_rowid;
 	s = ws(w, W_RESULT);
 	sqlite3_bind_int64(s, 1, e->ref);
 	sqlite3_bind_int64(s, 2, r->ts);
@@ -709,44 +865,23 @@ ingest_result(struct store_writer *w, const struct ingest_batch *b, const struct
 	bind_text(s, 5, r->message);
 	bind_text(s, 6, r->metrics);
 	bind_text(s, 7, r->facts);
+	sqlite3_bind_int64(s, 8, rowid);
 	if (ws_exec(w, s, error_r) < 0)
 		return -1;
-	rowid = sqlite3_last_insert_rowid(w->db);
-
-	if (e->s.last_status < 0 || r->ts >= e->s.last_ts) {
-		/* the check's latest result (equal ts: stored later wins) */
-		int inorder = e->s.last_status < 0 || r->ts > e->s.last_ts;
-
-		e->s.last_ts = r->ts;
-		e->s.last_rowid = rowid;
-		e->s.last_status = r->status;
-		e->s.dirty_check = 1;
-		if (!meta_same(e, r)) {
-			s = ws(w, W_CHECK_META);
-			sqlite3_bind_int64(s, 1, e->ref);
-			bind_meta(s, 2, r);
-			if (ws_exec(w, s, error_r) < 0)
-				return -1;
-			meta_set(e, r);
-		}
-		if (!inorder)
-			return refold(w, e, r->ts, error_r);
-		if (e->s.has_run && r->status == e->s.run.status && r->ts < e->s.run.until) {
-			e->s.run.last = r->ts;
-			e->s.run.until = r->ts + stale(w, r->interval);
-		} else {
-			if (e->s.has_run && e->s.dirty_run &&
-			    run_put(w, e->ref, &e->s.run, error_r) < 0)
-				return -1;
-			e->s.has_run = 1;
-			e->s.run.start = e->s.run.last = r->ts;
-			e->s.run.until = r->ts + stale(w, r->interval);
-			e->s.run.status = r->status;
-		}
-		e->s.dirty_run = 1;
-		return 0;
+	/* a rolled-back row leaves a gap: rowids only need to grow */
+	w->next_rowid++;
+	w->staged++;
+	if ((e->s.last_status < 0 || r->ts >= e->s.last_ts) && !meta_same(e, r)) {
+		/* metadata of the latest result: written at once, it is not
+		   part of the fold */
+		s = ws(w, W_CHECK_META);
+		sqlite3_bind_int64(s, 1, e->ref);
+		bind_meta(s, 2, r);
+		if (ws_exec(w, s, error_r) < 0)
+			return -1;
+		meta_set(e, r);
 	}
-	return refold(w, e, r->ts, error_r);
+	return fold_result(w, e, rowid, r->ts, r->status, r->interval, error_r);
 }
 
 static int
@@ -788,6 +923,11 @@ job_prune(struct store_writer *w, struct job *j, const char **error_r)
 	int rc;
 
 	j->deleted = 0;
+	/* staged rows are pruned too; and a row pruned before its fold was
+	   written could not be folded again after a crash: write behind now */
+	w->force_flush = 1;
+	if (stage_move(w, error_r) < 0)
+		return -1;
 	s = ws(w, W_META_MAX);
 	bind_text(s, 1, "pruned_before");
 	sqlite3_bind_int64(s, 2, j->before);
@@ -852,26 +992,73 @@ job_mark(struct store_writer *w, struct job *j, const char **error_r)
 	return ws_exec(w, s, error_r);
 }
 
-/* Write what the transaction's jobs left in the cache: each changed check
-   and last run once. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int
-flush_touched(struct store_writer *w, const char **error_r)
+meta_set_value(struct store_writer *w, const char *key, int64_t v, const char **error_r)
+{
+	sqlite3_stmt *s = ws(w, W_META_SET);
+
+	bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, v);
+	return ws_exec(w, s, error_r);
+}
+
+/* Write behind: every changed check row and run the cache holds, the
+   staged raw rows into the indexed table, and folded_rowid = the last raw
+   row whose effect is now written. */
+static int
+flush_all(struct store_writer *w, const char **error_r)
 {
 	sqlite3_stmt *s;
 
-	for (size_t i = 0; i < w->ntouched; i++) {
-		struct cent *e = w->touched[i];
-
-		if (e->s.dirty_check) {
-			s = ws(w, W_CHECK_LAST);
-			sqlite3_bind_int64(s, 1, e->ref);
-			sqlite3_bind_int64(s, 2, e->s.last_rowid);
-			if (ws_exec(w, s, error_r) < 0)
+	for (size_t h = 0; h < w->hcap; h++)
+		for (struct cent *e = w->ht[h]; e != NULL; e = e->hnext) {
+			if (e->s.dirty_check) {
+				s = ws(w, W_CHECK_LAST);
+				sqlite3_bind_int64(s, 1, e->ref);
+				sqlite3_bind_int64(s, 2, e->s.last_rowid);
+				if (ws_exec(w, s, error_r) < 0)
+					return -1;
+			}
+			for (size_t i = 0; i < e->npend; i++)
+				if (run_put(w, e->ref, &e->pend[i], error_r) < 0)
+					return -1;
+			if (e->s.dirty_run && e->s.has_run &&
+			    run_put(w, e->ref, &e->s.run, error_r) < 0)
 				return -1;
 		}
-		if (e->s.dirty_run && e->s.has_run && run_put(w, e->ref, &e->s.run, error_r) < 0)
-			return -1;
-	}
+	if (stage_move(w, error_r) < 0)
+		return -1;
+	return meta_set_value(w, "folded_rowid", w->next_rowid - 1, error_r);
+}
+
+/* After the commit of a flush: the cache matches the database. */
+static void
+flush_done(struct store_writer *w)
+{
+	for (size_t h = 0; h < w->hcap; h++)
+		for (struct cent *e = w->ht[h]; e != NULL; e = e->hnext) {
+			e->s.dirty_check = e->s.dirty_run = 0;
+			e->npend = 0;
+		}
+	w->npending = 0;
+	w->force_flush = 0;
+	w->last_flush = mono_ms();
+}
+
+static int
+write_counters(struct store_writer *w, const char **error_r)
+{
+	sqlite3_stmt *s;
+
 	if (w->txn_results > 0) {
 		s = ws(w, W_META_ADD);
 		bind_text(s, 1, "results_stored_total");
@@ -889,14 +1076,110 @@ flush_touched(struct store_writer *w, const char **error_r)
 	return 0;
 }
 
-static void
-touched_clean(struct store_writer *w)
+/* Fold again the raw rows after folded_rowid into a cache that lost them
+   (at open, or after a failed commit), and write the result behind at
+   once.  Rows are taken in rowid order, which is arrival order, through
+   fold_result: the same steps as when they arrived. */
+static int
+replay(struct store_writer *w, const char **error_r)
 {
-	for (size_t i = 0; i < w->ntouched; i++) {
-		w->touched[i]->s.dirty_check = 0;
-		w->touched[i]->s.dirty_run = 0;
-	}
+	struct row {
+		int64_t id, ref, ts, ival;
+		int status;
+	} *v = NULL;
+	size_t n = 0, cap = 0;
+	int64_t folded = 0;
+	sqlite3_stmt *s;
+	const char *err2;
+	int rc;
+
+	cache_clear(w);
+	store_stale_rule(w->st, &w->stale_mult, &w->stale_fixed);
+	w->txn_gen++;
 	w->ntouched = 0;
+	if (ws_exec(w, ws(w, W_BEGIN), error_r) < 0)
+		return -1;
+	s = ws(w, W_MAX_ROWID);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		goto sqlfail;
+	w->next_rowid = sqlite3_column_int64(s, 0) + 1;
+	w->staged = sqlite3_column_int64(s, 1);
+	sqlite3_reset(s);
+	s = ws(w, W_META_GET);
+	bind_text(s, 1, "pruned_before");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		w->pruned_before = sqlite3_column_int64(s, 0);
+	s = ws(w, W_META_GET);
+	bind_text(s, 1, "folded_rowid");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		folded = sqlite3_column_int64(s, 0);
+	/* a statement left pending would keep a read transaction open */
+	sqlite3_reset(s);
+	s = ws(w, W_REPLAY);
+	sqlite3_bind_int64(s, 1, folded);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n].id = sqlite3_column_int64(s, 0);
+		v[n].ref = sqlite3_column_int64(s, 1);
+		v[n].ts = sqlite3_column_int64(s, 2);
+		v[n].status = sqlite3_column_int(s, 3);
+		v[n].ival = sqlite3_column_int64(s, 4);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		goto sqlfail;
+	sqlite3_reset(s);
+	for (size_t i = 0; i < n; i++) {
+		struct ingest_result r;
+		struct cent *e;
+		char *agent;
+
+		memset(&r, 0, sizeof(r));
+		s = ws(w, W_CHECK_BY_REF);
+		sqlite3_bind_int64(s, 1, v[i].ref);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE) {
+			sqlite3_reset(s);
+			continue; /* cannot happen: checks rows are never deleted */
+		}
+		if (rc != SQLITE_ROW)
+			goto sqlfail;
+		agent = col_strdup(s, 0);
+		r.check = col_strdup(s, 1);
+		sqlite3_reset(s);
+		w->batch_gen++;
+		if (agent != NULL && r.check != NULL)
+			e = cent_get(w, agent, &r, error_r);
+		else {
+			*error_r = store_err("check %lld has no name", (long long)v[i].ref);
+			e = NULL;
+		}
+		free(agent);
+		free((char *)r.check);
+		snaps_drop(w);
+		if (e == NULL)
+			goto fail;
+		if (fold_result(w, e, v[i].id, v[i].ts, v[i].status, v[i].ival, error_r) < 0)
+			goto fail;
+	}
+	free(v);
+	v = NULL;
+	if (flush_all(w, error_r) < 0 || ws_exec(w, ws(w, W_COMMIT), error_r) < 0)
+		goto fail;
+	flush_done(w);
+	w->ntouched = 0;
+	w->need_replay = 0;
+	return 0;
+sqlfail:
+	*error_r = store_err("%s", dberr(w));
+fail:
+	sqlite3_reset(s);
+	free(v);
+	ws_exec(w, ws(w, W_ROLLBACK), &err2);
+	cache_clear(w);
+	snaps_drop(w);
+	w->need_replay = 1;
+	return -1;
 }
 
 static void
@@ -911,7 +1194,15 @@ run_group(struct store_writer *w, struct job *list)
 {
 	const char *error = NULL;
 	struct job *j;
+	int flush;
 
+	if (w->need_replay && replay(w, &error) < 0) {
+		const char *msg = store_err("recovering checks and runs: %s", error);
+
+		for (j = list; j != NULL; j = j->next)
+			job_fail(j, msg);
+		return;
+	}
 	store_stale_rule(w->st, &w->stale_mult, &w->stale_fixed);
 	w->txn_gen++;
 	w->txn_results = w->txn_batches = w->txn_dups = 0;
@@ -925,7 +1216,7 @@ run_group(struct store_writer *w, struct job *list)
 		int rc;
 
 		w->batch_gen++;
-		w->nsnaps = 0;
+		snaps_drop(w);
 		if (ws_exec(w, ws(w, W_SAVEPOINT), &error) < 0) {
 			job_fail(j, error);
 			continue;
@@ -936,6 +1227,10 @@ run_group(struct store_writer *w, struct job *list)
 			break;
 		case JOB_PRUNE:
 			rc = job_prune(w, j, &error);
+			break;
+		case JOB_FLUSH:
+			w->force_flush = 1;
+			rc = 0;
 			break;
 		default:
 			rc = job_mark(w, j, &error);
@@ -955,24 +1250,61 @@ run_group(struct store_writer *w, struct job *list)
 		}
 		ws_exec(w, ws(w, W_RELEASE), &error);
 	}
-	w->nsnaps = 0;
-	if (flush_touched(w, &error) < 0 || ws_exec(w, ws(w, W_COMMIT), &error) < 0) {
+	snaps_drop(w);
+	flush = w->force_flush || w->staged >= STAGE_MAX || w->npending >= PENDING_MAX ||
+	        w->flush_every == 0 ||
+	        (w->flush_every > 0 && mono_ms() - w->last_flush >= w->flush_every);
+	if (write_counters(w, &error) < 0 || (flush && flush_all(w, &error) < 0) ||
+	    ws_exec(w, ws(w, W_COMMIT), &error) < 0) {
 		const char *msg = store_err("commit: %s", error);
 
 		for (j = list; j != NULL; j = j->next)
 			if (j->rc == 0)
 				job_fail(j, msg);
 		ws_exec(w, ws(w, W_ROLLBACK), &error);
+		/* the cache may hold changes of earlier commits not yet
+		   written: rebuild it from the raw rows before the next group */
 		cache_clear(w);
+		w->need_replay = 1;
+		w->force_flush = 0;
 		return;
 	}
-	touched_clean(w);
+	if (flush)
+		flush_done(w);
 	for (j = list; j != NULL; j = j->next)
 		if (j->kind == JOB_PRUNE && j->rc == 0 && j->before > w->pruned_before)
 			w->pruned_before = j->before;
 	pthread_mutex_lock(&w->mu);
 	w->duplicates += w->txn_dups;
+	w->unflushed = !flush;
 	pthread_mutex_unlock(&w->mu);
+	w->ntouched = 0;
+}
+
+static void
+deadline_after(struct timespec *dl, long us)
+{
+	clock_gettime(CLOCK_MONOTONIC, dl);
+	dl->tv_sec += us / 1000000;
+	dl->tv_nsec += (us % 1000000) * 1000;
+	if (dl->tv_nsec >= 1000000000L) {
+		dl->tv_sec++;
+		dl->tv_nsec -= 1000000000L;
+	}
+}
+
+/* A group of one flush job nobody waits for (called with w->mu held). */
+static void
+flush_alone(struct store_writer *w)
+{
+	struct job fj;
+
+	w->flush_every = w->flush_ms;
+	pthread_mutex_unlock(&w->mu);
+	memset(&fj, 0, sizeof(fj));
+	fj.kind = JOB_FLUSH;
+	run_group(w, &fj);
+	pthread_mutex_lock(&w->mu);
 }
 
 static void *
@@ -985,12 +1317,39 @@ writer_main(void *arg)
 		struct job *list;
 		size_t n;
 
-		while ((w->head == NULL || w->hold) && !w->stop)
-			pthread_cond_wait(&w->work_cv, &w->mu);
-		if (w->head == NULL)
+		while ((w->head == NULL || w->hold) && !w->stop) {
+			struct timespec dl;
+
+			if (!w->unflushed || w->hold || w->flush_ms < 0) {
+				pthread_cond_wait(&w->work_cv, &w->mu);
+				continue;
+			}
+			/* Idle with changes not written: write them behind
+			   soon, so that readers find the tail empty once
+			   ingest pauses. */
+			deadline_after(&dl, IDLE_FLUSH_MS * 1000L);
+			if (pthread_cond_timedwait(&w->work_cv, &w->mu, &dl) == ETIMEDOUT &&
+			    w->head == NULL && !w->stop)
+				flush_alone(w);
+		}
+		if (w->head != NULL && w->queued < w->expect && !w->stop) {
+			struct timespec dl;
+
+			deadline_after(&dl, w->st->sync_full ? GATHER_US_FULL : GATHER_US_NORMAL);
+			while (w->queued < w->expect && !w->stop && !w->hold &&
+			       pthread_cond_timedwait(&w->work_cv, &w->mu, &dl) == 0)
+				;
+			if (w->hold && !w->stop)
+				continue;
+		}
+		if (w->head == NULL) {
+			/* closing: write behind what the cache holds */
+			flush_alone(w);
 			break;
+		}
 		list = w->head;
 		n = w->queued;
+		w->flush_every = w->flush_ms;
 		w->head = w->tail = NULL;
 		w->queued = 0;
 		pthread_mutex_unlock(&w->mu);
@@ -999,6 +1358,7 @@ writer_main(void *arg)
 
 		pthread_mutex_lock(&w->mu);
 		w->last_group = n;
+		w->expect = n + w->queued;
 		for (struct job *j = list, *nx; j != NULL; j = nx) {
 			nx = j->next;
 			j->done = 1;
@@ -1035,8 +1395,6 @@ int
 store_writer_start(struct store *st, sqlite3 *db, const char **error_r)
 {
 	struct store_writer *w = xcalloc(1, sizeof(*w));
-	sqlite3_stmt *s;
-	int rc;
 
 	w->st = st;
 	w->db = db;
@@ -1054,15 +1412,26 @@ store_writer_start(struct store *st, sqlite3 *db, const char **error_r)
 	   copies each hot page once per many commits. */
 	sqlite3_exec(db, "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384", NULL,
 	             NULL, NULL);
-	s = ws(w, W_META_GET);
-	bind_text(s, 1, "pruned_before");
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		w->pruned_before = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	w->flush_ms = w->flush_every = FLUSH_MS;
+	/* checks and runs as they were when the last process stopped */
+	if (replay(w, error_r) < 0) {
+		*error_r = store_err("recovering checks and runs: %s", *error_r);
+		cache_clear(w);
+		free(w->ht);
+		free(w->snaps);
+		free(w->touched);
+		goto fail;
+	}
 
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->work_cv, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&w->work_cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	pthread_cond_init(&w->done_cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		*error_r = store_err("cannot start the writer thread");
@@ -1093,6 +1462,7 @@ store_writer_stop(struct store *st)
 	pthread_join(w->thread, NULL);
 	cache_clear(w);
 	free(w->ht);
+	snaps_drop(w);
 	free(w->snaps);
 	free(w->touched);
 	for (int i = 0; i < W_COUNT; i++)
@@ -1134,6 +1504,14 @@ store_writer_queued(struct store *st)
 	n = st->w->queued;
 	pthread_mutex_unlock(&st->w->mu);
 	return n;
+}
+
+void
+store_writer_set_flush_ms(struct store *st, int64_t ms)
+{
+	pthread_mutex_lock(&st->w->mu);
+	st->w->flush_ms = ms;
+	pthread_mutex_unlock(&st->w->mu);
 }
 
 size_t

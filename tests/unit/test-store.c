@@ -4,6 +4,10 @@
  * in-order, late and shuffled results, the API queries, pruning, schema
  * migrations, read-only opening and durability across kill -9.
  *
+ * checks and runs are written behind (docs/internals/store.md): every
+ * test runs twice, once with the write-behind only when forced (reads
+ * fold the unwritten tail themselves) and once written at every commit.
+ *
  * Every test uses a database of its own in a temporary directory.  Unless
  * said otherwise checks have interval 60 and the default stale rule
  * (3 x interval), so a run lasts until its last ts + 180.
@@ -37,7 +41,7 @@ struct fx {
 };
 
 static int
-fx_setup(void **state)
+fx_setup_flush(void **state, int64_t flush_ms)
 {
 	struct fx *fx = xcalloc(1, sizeof(*fx));
 	struct store_options opt = {.sync_full = 1, .stale_mult = 3};
@@ -47,8 +51,23 @@ fx_setup(void **state)
 	fx->path = xasprintf("%s/mxsla.db", fx->dir);
 	if (store_open(fx->path, &opt, &fx->st, &err) < 0)
 		fail_msg("store_open: %s", err);
+	store_writer_set_flush_ms(fx->st, flush_ms);
 	*state = fx;
 	return 0;
+}
+
+/* checks and runs written only when forced: reads see the tail folded */
+static int
+fx_setup(void **state)
+{
+	return fx_setup_flush(state, -1);
+}
+
+/* checks and runs written at every commit */
+static int
+fx_setup_eager(void **state)
+{
+	return fx_setup_flush(state, 0);
 }
 
 static int
@@ -281,6 +300,42 @@ ingest__bad_batch_in_a_group__is_rolled_back_alone(void **state)
 	/* its critical 1120 was stored after the ok 1120 of batch 3: it wins */
 	assert_spans(fx->st, "a1", "c1@x", 0, 5000, "1000-1120:ok 1120-1300:critical");
 	ref_of(fx->st, "a1", "new@x");
+}
+
+/* A late result refolds its check (moving the staged raw rows and
+   writing the check's runs) inside the batch's savepoint; a bad result
+   after it rolls all of that back.  The cache, the staging table and the
+   write-behind must agree again: reads, later ingest and a reopen (which
+   replays the tail) give the timeline without the bad batch. */
+static void
+ingest__bad_batch_after_a_refold__rolled_back_with_it(void **state)
+{
+	struct fx *fx = *state;
+	struct ingest_result a[4] = {R("c@x", 1000, MX_OK), R("c@x", 1060, MX_OK),
+	                             R("c@x", 1120, MX_WARNING), R("c@x", 1180, MX_WARNING)};
+	struct ingest_result b[2] = {R("c@x", 1030, MX_CRITICAL), R("c2@x", 1000, 9)};
+	struct ingest_result c[1] = {R("c@x", 1240, MX_OK)};
+	struct store_options opt = {.sync_full = 1, .stale_mult = 3};
+	const char *err = NULL;
+	json_t *h;
+	int dup;
+
+	ingest_ok(fx->st, "a", 1, a, 4);
+	assert_int_equal(ingest_ex(fx->st, "a", "s1", 2, b, 2, &dup, &err), -1);
+	/* ok 1000..1060 cut by the warning run at 1120, which lasts until
+	   1180 + 180 */
+	assert_spans(fx->st, "a", "c@x", 0, 5000, "1000-1120:ok 1120-1360:warning");
+	ingest_ok(fx->st, "a", 3, c, 1);
+	assert_spans(fx->st, "a", "c@x", 0, 5000, "1000-1120:ok 1120-1240:warning 1240-1420:ok");
+	h = jcheck(store_q_history(fx->st, "a", "c@x", 0, 5000, 100, &err), "history", err);
+	assert_int_equal(json_array_size(h), 5); /* batches 1 and 3 */
+	json_decref(h);
+
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(store_open(fx->path, &opt, &fx->st, &err), 0);
+	assert_spans(fx->st, "a", "c@x", 0, 5000, "1000-1120:ok 1120-1240:warning 1240-1420:ok");
+	assert_int_equal(stats_at(fx->st, 0).results_stored_total, 5);
 }
 
 /* ---- runs ---- */
@@ -769,6 +824,22 @@ file_user_version(const char *path)
 	return v;
 }
 
+static int64_t
+file_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
 static void
 file_exec(const char *path, const char *sql)
 {
@@ -810,6 +881,40 @@ open__empty_file__migrates_and_reopens_with_data(void **state)
 	assert_int_equal(store_open(path, &opt, &st, &err), -1);
 	assert_non_null(strstr(err, "newer"));
 	free(path);
+}
+
+/* A version 1 database (one indexed results table, checks and runs
+   written at every commit) is made from a closed version 2 one, whose
+   staging table is empty then, by undoing the 1 -> 2 step by hand. */
+static void
+open__version_1_database__migrates_keeping_rows_and_runs(void **state)
+{
+	struct fx *fx = *state;
+	struct store_options opt = {.sync_full = 1, .stale_mult = 3};
+	struct ingest_result v[3] = {R("c@x", 1000, MX_OK), R("c@x", 1060, MX_OK),
+	                             R("c@x", 1120, MX_OK)};
+	const char *err = NULL;
+	json_t *h;
+
+	ingest_ok(fx->st, "a", 1, v, 2);
+	store_close(fx->st);
+	fx->st = NULL;
+	file_exec(fx->path, "DROP VIEW results; DROP TABLE results_new; "
+	                    "ALTER TABLE results_sorted RENAME TO results; "
+	                    "DELETE FROM meta WHERE key = 'folded_rowid'; PRAGMA user_version = 1");
+	assert_int_equal(file_user_version(fx->path), 1);
+
+	assert_int_equal(store_open(fx->path, &opt, &fx->st, &err), 0);
+	assert_int_equal(file_user_version(fx->path), 2);
+	/* both rows were folded by version 1: the watermark is the last */
+	assert_int_equal(file_int(fx->path, "SELECT value FROM meta WHERE key = 'folded_rowid'"),
+	                 file_int(fx->path, "SELECT max(id) FROM results"));
+	assert_spans(fx->st, "a", "c@x", 0, 5000, "1000-1240:ok");
+	ingest_ok(fx->st, "a", 2, v + 2, 1);
+	assert_spans(fx->st, "a", "c@x", 0, 5000, "1000-1300:ok");
+	h = jcheck(store_q_history(fx->st, "a", "c@x", 0, 5000, 100, &err), "history", err);
+	assert_int_equal(json_array_size(h), 3);
+	json_decref(h);
 }
 
 static void
@@ -987,6 +1092,124 @@ ingest__acknowledged_batches__survive_kill_9(void **state)
 	fx->st = st;
 }
 
+/* Batch b (1..40) of the write-behind test: checks c, d and e of agent
+   "a", one result each at ts b x 60; c is warning in batches 3, 4, 10, 11,
+   17, 18, ... (b % 7 in 3..4), d critical in 10..12 and silent in 25..30
+   (a gap over its stale limit), e only from batch 5.  Batch 20 adds a
+   late result of c inside its run (which forces a write-behind flush), so
+   the kill hits a tail of 20 batches folded in memory only. */
+static size_t
+wb_batch(int64_t b, struct ingest_result *v)
+{
+	size_t n = 0;
+
+	v[n++] = R("c@x", b * 60, b % 7 == 3 || b % 7 == 4 ? MX_WARNING : MX_OK);
+	if (b < 25 || b > 30)
+		v[n++] = R("d@x", b * 60, b >= 10 && b <= 12 ? MX_CRITICAL : MX_OK);
+	if (b >= 5)
+		v[n++] = R("e@x", b * 60, MX_OK);
+	if (b == 20)
+		v[n++] = R("c@x", 17 * 60 + 30, MX_CRITICAL);
+	return n;
+}
+
+static void
+wb_ingest(struct store *st)
+{
+	for (int64_t b = 1; b <= 40; b++) {
+		struct ingest_result v[4];
+		size_t n = wb_batch(b, v);
+
+		ingest_ok(st, "a", b, v, n);
+	}
+}
+
+
+static void
+assert_json_same(json_t *a, json_t *b)
+{
+	if (!json_equal(a, b)) {
+		char *x = json_dumps(a, JSON_SORT_KEYS), *y = json_dumps(b, JSON_SORT_KEYS);
+
+		fail_msg("after replay: %s\nclean run: %s", x, y);
+	}
+	json_decref(a);
+	json_decref(b);
+}
+
+static void
+write_behind__kill_9_before_flush__replay_gives_clean_state(void **state)
+{
+	struct fx *fx = *state;
+	char *clean_path = xasprintf("%s/clean.db", fx->dir);
+	struct store_options opt = {.sync_full = 1, .stale_mult = 3};
+	struct store *st, *clean;
+	const char *err = NULL;
+	const char *checks[] = {"c@x", "d@x", "e@x"};
+	int p[2], status;
+	char c;
+	pid_t pid;
+
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		if (store_open(fx->path, &opt, &st, &err) < 0)
+			_exit(2);
+		store_writer_set_flush_ms(st, -1);
+		wb_ingest(st);
+		if (write(p[1], "x", 1) != 1)
+			_exit(4);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	kill(pid, SIGKILL);
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	assert_true(WIFSIGNALED(status));
+	/* the kill hit unwritten state: batches 21..40 are a tail of 60 raw
+	   rows (3 checks, d silent in 25..30: 20 x 3 - 6 = 54) beyond
+	   folded_rowid */
+	assert_int_equal(file_int(fx->path, "SELECT count(*) FROM results_new"), 54);
+	assert_int_equal(file_int(fx->path, "SELECT count(*) FROM results "
+	                                    "WHERE id > (SELECT value FROM meta "
+	                                    "WHERE key = 'folded_rowid')"),
+	                 54);
+
+	assert_int_equal(store_open(fx->path, &opt, &st, &err), 0);
+	assert_int_equal(store_open(clean_path, &opt, &clean, &err), 0);
+	wb_ingest(clean);
+	/* the replay wrote everything behind */
+	assert_int_equal(file_int(fx->path, "SELECT count(*) FROM results_new"), 0);
+	for (size_t i = 0; i < 3; i++) {
+		char *a = spans_text(st, "a", checks[i], 0, 5000);
+		char *b = spans_text(clean, "a", checks[i], 0, 5000);
+
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+	/* d: ok 60..600, critical 600..780, ok 780..1440+180 (last before the
+	   gap at 24 x 60 = 1440), nodata, ok from 31 x 60 = 1860 */
+	assert_spans(st, "a", "d@x", 0, 5000,
+	             "60-600:ok 600-780:critical 780-1620:ok 1860-2580:ok");
+	assert_json_same(jcheck(store_q_checks(st, NULL, NULL, 2430, &err), "checks", err),
+	                 jcheck(store_q_checks(clean, NULL, NULL, 2430, &err), "checks", err));
+	assert_json_same(jcheck(store_q_violations(st, 0, 2430, 100, &err), "violations", err),
+	                 jcheck(store_q_violations(clean, 0, 2430, 100, &err), "violations", err));
+	assert_json_same(jcheck(store_q_history(st, "a", "c@x", 0, 5000, 100, &err), "h", err),
+	                 jcheck(store_q_history(clean, "a", "c@x", 0, 5000, 100, &err), "h", err));
+	assert_int_equal(store_integrity(st, &err), 0);
+	store_close(clean);
+	free(clean_path);
+	fx->st = st;
+}
+
 int
 main(void)
 {
@@ -994,6 +1217,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)
 	    T(ingest__repeated_batch__is_duplicate_and_stores_nothing_twice),
 	    T(ingest__bad_batch_in_a_group__is_rolled_back_alone),
+	    T(ingest__bad_batch_after_a_refold__rolled_back_with_it),
 	    T(runs__in_order_results__fold_into_runs),
 	    T(runs__late_result_inside_run__splits_it_in_three),
 	    T(runs__late_result_of_equal_status__changes_nothing),
@@ -1009,9 +1233,30 @@ main(void)
 	    T(prune__old_rows__deleted_in_chunks_runs_kept),
 	    T(report_marks__set_and_read),
 	    T(open__empty_file__migrates_and_reopens_with_data),
+	    T(open__version_1_database__migrates_keeping_rows_and_runs),
 	    T(open_readonly__reads_but_refuses_writes_and_missing_schema),
 	    T(readers__query_while_writer_commits__never_fail),
 	    T(ingest__acknowledged_batches__survive_kill_9),
+	    T(write_behind__kill_9_before_flush__replay_gives_clean_state),
+#undef T
+#define T(f) {#f "__written_at_every_commit", f, fx_setup_eager, fx_teardown, NULL}
+	    T(ingest__repeated_batch__is_duplicate_and_stores_nothing_twice),
+	    T(ingest__bad_batch_in_a_group__is_rolled_back_alone),
+	    T(ingest__bad_batch_after_a_refold__rolled_back_with_it),
+	    T(runs__in_order_results__fold_into_runs),
+	    T(runs__late_result_inside_run__splits_it_in_three),
+	    T(runs__late_result_of_equal_status__changes_nothing),
+	    T(runs__late_result_before_all__starts_the_timeline),
+	    T(runs__gap_of_stale_limit__leaves_nodata),
+	    T(runs__equal_ts__later_stored_wins),
+	    T(runs__shuffled_arrival__same_spans_as_in_order),
+	    T(q_agents__up_until_stale_limit__then_silent),
+	    T(q_checks__stale_check__is_nodata),
+	    T(q_violations__adjacent_non_ok_runs_merge__open_and_closed),
+	    T(q_findings__best_practice_not_ok__listed_with_advice),
+	    T(q_history__range_and_limit),
+	    T(prune__old_rows__deleted_in_chunks_runs_kept),
+	    T(readers__query_while_writer_commits__never_fail),
 #undef T
 	};
 
