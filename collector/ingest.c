@@ -93,32 +93,60 @@ utf8_cut(const char *s, size_t max)
 	return (int)cut;
 }
 
+/* The path to the value being checked, kept as a stack of keys and
+   indexes and written out only when something is refused: most bodies
+   are sound, and formatting a path for every key would cost more than
+   the checks. */
+#define JPATH_DEPTH 64
 struct jpath {
-	char buf[192];
-	size_t len;
+	struct { const char *key; size_t idx; } seg[JPATH_DEPTH];
+	size_t n;        /* may exceed JPATH_DEPTH; deeper segments are not kept */
 };
 
 static size_t
 jpath_push_key(struct jpath *p, const char *key)
 {
-	size_t old = p->len, klen = strlen(key), room = sizeof(p->buf) - p->len;
+	if (p->n < JPATH_DEPTH)
+		p->seg[p->n].key = key;
+	return p->n++;
+}
+
+static size_t
+jpath_push_index(struct jpath *p, size_t i)
+{
+	if (p->n < JPATH_DEPTH) {
+		p->seg[p->n].key = NULL;
+		p->seg[p->n].idx = i;
+	}
+	return p->n++;
+}
+
+static void
+jpath_pop(struct jpath *p, size_t old)
+{
+	p->n = old;
+}
+
+/* One key as a path segment: plain keys as .key, others bracketed and
+   escaped as in a JSON string, cut at 64 bytes on a character boundary. */
+static void
+jpath_put_key(char *buf, size_t room, int first, const char *key)
+{
+	size_t klen = strlen(key);
 	int plain = klen > 0;
 
 	for (const char *c = key; *c != '\0' && plain; c++)
 		plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 			(*c >= '0' && *c <= '9') || *c == '_' || *c == '-';
 	if (plain) {
-		snprintf(p->buf + p->len, room, "%s%s", p->len > 0 ? "." : "", key);
+		snprintf(buf, room, "%s%s", first ? "" : ".", key);
 	} else {
-		/* keys with dots or quotes are shown bracketed, cut at 64 bytes
-		   (on a character boundary) */
 		size_t cut = klen > 64 ? 64 : klen, e = 0;
 		char esc[2 * 64 + 1];
 
 		while (cut > 0 && cut < klen && ((unsigned char)key[cut] & 0xC0) == 0x80)
 			cut--;
-		/* quotes and backslashes escaped as in a JSON string, control
-		   characters shown as '?' */
+		/* control characters shown as '?' */
 		for (size_t i = 0; i < cut; i++) {
 			unsigned char ch = (unsigned char)key[i];
 
@@ -127,28 +155,26 @@ jpath_push_key(struct jpath *p, const char *key)
 			esc[e++] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
 		}
 		esc[e] = '\0';
-		snprintf(p->buf + p->len, room, "[\"%s\"]", esc);
+		snprintf(buf, room, "[\"%s\"]", esc);
 	}
-	utf8_trim(p->buf + old);
-	p->len += strlen(p->buf + p->len);
-	return old;
 }
 
-static size_t
-jpath_push_index(struct jpath *p, size_t i)
-{
-	size_t old = p->len;
-
-	snprintf(p->buf + p->len, sizeof(p->buf) - p->len, "[%zu]", i);
-	p->len += strlen(p->buf + p->len);
-	return old;
-}
-
+/* The path as text ("results[3].metrics.x"), cut to fit out. */
 static void
-jpath_pop(struct jpath *p, size_t old)
+jpath_format(const struct jpath *p, char *out, size_t size)
 {
-	p->len = old;
-	p->buf[old] = '\0';
+	size_t len = 0, n = p->n < JPATH_DEPTH ? p->n : JPATH_DEPTH;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && len + 1 < size; i++) {
+		if (p->seg[i].key != NULL)
+			jpath_put_key(out + len, size - len, i == 0, p->seg[i].key);
+		else
+			snprintf(out + len, size - len, "[%zu]", p->seg[i].idx);
+		len += strlen(out + len);
+	}
+	if (p->n > JPATH_DEPTH && len + 4 < size)
+		memcpy(out + len, "...", 4);
 }
 
 static int
@@ -164,7 +190,10 @@ fail(struct ingest_error *err, int status, const struct jpath *p, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(err->error, sizeof(err->error), fmt, ap);
 	va_end(ap);
-	snprintf(err->path, sizeof(err->path), "%s", p != NULL ? p->buf : "");
+	if (p != NULL)
+		jpath_format(p, err->path, sizeof(err->path));
+	else
+		err->path[0] = '\0';
 	utf8_trim(err->error);
 	utf8_trim(err->path);
 	utf8_sanitize(err->error);
@@ -405,7 +434,7 @@ ingest_parse(const char *body, size_t len, const struct ingest_limits *lim,
 	     struct ingest_doc **doc_r, struct ingest_error *err)
 {
 	struct ingest_doc *d;
-	struct jpath p = { .buf = "", .len = 0 };
+	struct jpath p = { .n = 0 };
 	json_error_t jerr;
 	json_t *results, *jr;
 	json_int_t batch;
