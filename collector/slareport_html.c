@@ -337,23 +337,62 @@ legend(struct hbuf *b)
 	hb_str(b, "</div>\n");
 }
 
+/* A printed page lists at most this many incidents per service: the
+   longest ones, in time order (the JSON and CSV reports carry them all). */
+#define HTML_INCIDENTS_MAX 100
+
+/* Longest counted down time first; the earlier one first on a tie
+   (arg: the incident array). */
+static int
+by_down_desc(const void *a, const void *b, void *arg)
+{
+	const struct sla_incident *base = arg;
+	const struct sla_incident *x = &base[*(const size_t *)a];
+	const struct sla_incident *y = &base[*(const size_t *)b];
+
+	if (x->down_s != y->down_s)
+		return x->down_s > y->down_s ? -1 : 1;
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+static int
+by_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 static void
 incidents(struct hbuf *b, const struct sla_service_report *s)
 {
 	const struct sla_result *r = &s->r;
 	char t1[32], t2[32], d[48], dd[48];
-	size_t i, j;
+	size_t i, j, n = r->nincidents, *pick;
 
 	hb_str(b, "<h3>Incidents</h3>\n");
 	if (r->nincidents == 0) {
 		hb_str(b, "<p class=\"na\">No incident in this period.</p>\n");
 		return;
 	}
+	pick = xcalloc(n, sizeof(*pick));
+	for (i = 0; i < n; i++)
+		pick[i] = i;
+	if (n > HTML_INCIDENTS_MAX) {
+		qsort_r(pick, n, sizeof(*pick), by_down_desc, r->incidents);
+		n = HTML_INCIDENTS_MAX;
+		qsort(pick, n, sizeof(*pick), by_index);
+		hb_printf(b, "<p class=\"na\">%zu incidents in all; the %d with the longest counted "
+			  "down time are listed here, in time order. The CSV and JSON reports "
+			  "list every incident.</p>\n", r->nincidents, HTML_INCIDENTS_MAX);
+	}
 	hb_str(b, "<table><thead><tr><th class=\"n\">#</th><th>Start</th><th>End</th>"
 	          "<th class=\"n\">Duration</th><th class=\"n\">Counted down</th>"
 	          "<th>Components down at the start</th></tr></thead><tbody>\n");
-	for (i = 0; i < r->nincidents; i++) {
-		const struct sla_incident *x = &r->incidents[i];
+	for (size_t k = 0; k < n; k++) {
+		const struct sla_incident *x = &r->incidents[pick[k]];
+
+		i = pick[k];
 
 		fmt_local(x->start, t1, sizeof(t1));
 		fmt_local(x->end, t2, sizeof(t2));
@@ -374,6 +413,7 @@ incidents(struct hbuf *b, const struct sla_service_report *s)
 		hb_str(b, "</td></tr>\n");
 	}
 	hb_str(b, "</tbody></table>\n");
+	free(pick);
 }
 
 static void

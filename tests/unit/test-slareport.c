@@ -338,6 +338,51 @@ slareport_html__october__escaped_self_contained_one_svg_per_service(void **state
 	slarun_free(&r);
 }
 
+/* 150 incidents, the i-th lasting 60 + i seconds: the page lists the 100
+   longest (i = 50..149, numbered #51..#150) in time order, and says so. */
+static void
+slareport_html__many_incidents__longest_hundred_listed(void **state)
+{
+	struct fx *fx = *state;
+	struct sla_report r;
+	struct sla_result *res;
+	char *s, *tbl, *p, *q;
+	const int64_t t0 = 1790000000;
+	int rows = 0;
+
+	october(fx, NULL, &r);
+	res = &r.v[0].r;
+	for (size_t i = 0; i < res->nincidents; i++) {
+		for (size_t k = 0; k < res->incidents[i].ncomponents; k++)
+			free(res->incidents[i].components[k]);
+		free(res->incidents[i].components);
+	}
+	free(res->incidents);
+	res->nincidents = 150;
+	res->incidents = xcalloc(150, sizeof(*res->incidents));
+	for (int i = 0; i < 150; i++) {
+		res->incidents[i].start = t0 + (int64_t)i * 3600;
+		res->incidents[i].end = res->incidents[i].start + 60 + i;
+		res->incidents[i].down_s = 60 + i;
+	}
+	s = slareport_html(&r);
+	assert_non_null(strstr(s, "150 incidents in all; the 100 with the longest counted down time"));
+	/* the incident table of the first service: rows are numbered */
+	tbl = strstr(s, "<th>Components down at the start</th>");
+	assert_non_null(tbl);
+	q = strstr(tbl, "</table>");
+	assert_non_null(q);
+	for (p = tbl; (p = strstr(p, "<tr><td class=\"n\">")) != NULL && p < q; p++)
+		rows++;
+	assert_int_equal(rows, 100);
+	p = strstr(tbl, "<tr><td class=\"n\">");
+	assert_memory_equal(p, "<tr><td class=\"n\">51</td>", strlen("<tr><td class=\"n\">51</td>"));
+	assert_non_null(strstr(tbl, "<tr><td class=\"n\">150</td>"));
+	assert_null(strstr(tbl, "<tr><td class=\"n\">50</td>"));
+	free(s);
+	slarun_free(&r);
+}
+
 static void
 slarun_month__current_month__incomplete_and_ends_at_now(void **state)
 {
@@ -490,6 +535,7 @@ main(void)
 	    cmocka_unit_test(slareport_json__october__spec_fields_in_order_exact),
 	    cmocka_unit_test(slareport_csv__october__header_and_rows_exact),
 	    cmocka_unit_test(slareport_html__october__escaped_self_contained_one_svg_per_service),
+	    cmocka_unit_test(slareport_html__many_incidents__longest_hundred_listed),
 	    cmocka_unit_test(slarun_month__current_month__incomplete_and_ends_at_now),
 	    cmocka_unit_test(slarun_period__one_hour_around_the_outage__figures_and_no_month),
 	    cmocka_unit_test(slarun_month__future_month_or_unknown_service__refused),
