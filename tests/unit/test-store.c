@@ -977,6 +977,9 @@ reader_loop_main(void *arg)
 		json_decref(j);
 		free(v);
 		rl->queries++;
+		/* leave the writer room under valgrind, which runs one thread
+		   at a time */
+		usleep(500);
 	}
 	return NULL;
 }
