@@ -8,27 +8,13 @@
 #include <string.h>
 
 #include "check.h"
+#include "htmlesc.h"
 #include "jsonout.h"
 #include "obs.h"
 #include "probe.h"
 #include "report.h"
 #include "rule.h"
 #include "strlist.h"
-
-static void
-esc(FILE *fp, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", fp); break;
-		case '>': fputs("&gt;", fp); break;
-		case '&': fputs("&amp;", fp); break;
-		case '"': fputs("&quot;", fp); break;
-		case '\'': fputs("&#39;", fp); break;
-		default: fputc(*s, fp);
-		}
-	}
-}
 
 static const char css[] =
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;"
@@ -60,15 +46,15 @@ finding_block(FILE *fp, const struct finding *f)
 
 	fprintf(fp, "<div class=\"f %s\"><div><span class=\"badge %s\">%s</span>", st, st, st);
 	fputs("<strong>", fp);
-	esc(fp, ru->title);
+	html_escape(fp, ru->title);
 	fputs("</strong> <span class=\"id\">", fp);
-	esc(fp, f->check->id);
+	html_escape(fp, f->check->id);
 	fputs("</span></div><div class=\"msg\">", fp);
-	esc(fp, f->message ? f->message : "");
+	html_escape(fp, f->message ? f->message : "");
 	fputs("</div>", fp);
 	if (ru->advice[0] != '\0') {
 		fputs("<div class=\"advice\">", fp);
-		esc(fp, ru->advice);
+		html_escape(fp, ru->advice);
 		fputs("</div>", fp);
 	}
 	if (ru->references.n > 0) {
@@ -76,7 +62,7 @@ finding_block(FILE *fp, const struct finding *f)
 		for (size_t i = 0; i < ru->references.n; i++) {
 			if (i > 0)
 				fputs("; ", fp);
-			esc(fp, ru->references.v[i]);
+			html_escape(fp, ru->references.v[i]);
 		}
 		fputs("</div>", fp);
 	}
@@ -100,7 +86,7 @@ section(FILE *fp, const struct scan_report *r, const char *title, int status, in
 		}
 		if (shown++ == 0) {
 			fputs("<h2>", fp);
-			esc(fp, title);
+			html_escape(fp, title);
 			fputs("</h2>\n", fp);
 		}
 		finding_block(fp, f);
@@ -117,13 +103,13 @@ report_html(FILE *fp, const struct scan_report *r)
 	      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
 	      "<title>mxsla scan: ", fp);
-	esc(fp, r->agent);
+	html_escape(fp, r->agent);
 	fprintf(fp, "</title><style>%s</style></head><body>\n<h1>mxsla scan of ", css);
-	esc(fp, r->agent);
+	html_escape(fp, r->agent);
 	fputs("</h1><p class=\"meta\">", fp);
 	if (r->site[0] != '\0') {
 		fputs("Site ", fp);
-		esc(fp, r->site);
+		html_escape(fp, r->site);
 		fputs(" &middot; ", fp);
 	}
 	if (r->roles != NULL && r->roles->n > 0) {
@@ -131,7 +117,7 @@ report_html(FILE *fp, const struct scan_report *r)
 		for (size_t i = 0; i < r->roles->n; i++) {
 			if (i > 0)
 				fputs(", ", fp);
-			esc(fp, r->roles->v[i]);
+			html_escape(fp, r->roles->v[i]);
 		}
 		fputs(" &middot; ", fp);
 	}
@@ -153,11 +139,11 @@ report_html(FILE *fp, const struct scan_report *r)
 				fputs("<h2>Informational (ok)</h2>\n<table><tr><th>Check</th><th>Title</th>"
 				      "<th>Observed</th></tr>\n", fp);
 			fputs("<tr><td class=\"id\">", fp);
-			esc(fp, f->check->id);
+			html_escape(fp, f->check->id);
 			fputs("</td><td>", fp);
-			esc(fp, f->check->rule->title);
+			html_escape(fp, f->check->rule->title);
 			fputs("</td><td class=\"msg\">", fp);
-			esc(fp, f->message ? f->message : "");
+			html_escape(fp, f->message ? f->message : "");
 			fputs("</td></tr>\n", fp);
 		}
 		if (shown > 0)

@@ -16,26 +16,12 @@
 
 #include "api.h"
 #include "caltime.h"
+#include "htmlesc.h"
 #include "log.h"
 #include "slarun.h"
 #include "xmalloc.h"
 
 #define CSP_HOME "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
-
-static void
-put_esc(FILE *fp, const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", fp); break;
-		case '>': fputs("&gt;", fp); break;
-		case '&': fputs("&amp;", fp); break;
-		case '"': fputs("&quot;", fp); break;
-		case '\'': fputs("&#39;", fp); break;
-		default: fputc(*s, fp);
-		}
-	}
-}
 
 static const char *
 jstr(const json_t *o, const char *key)
@@ -70,11 +56,11 @@ put_agents(FILE *fp, const json_t *agents)
 		const char *state = jstr(a, "state");
 
 		fputs("<tr><td>", fp);
-		put_esc(fp, jstr(a, "id"));
+		html_escape(fp, jstr(a, "id"));
 		fputs("</td><td>", fp);
-		put_esc(fp, jstr(a, "site"));
+		html_escape(fp, jstr(a, "site"));
 		fprintf(fp, "</td><td class=\"%s\">", strcmp(state, "up") == 0 ? "ok" : "critical");
-		put_esc(fp, state);
+		html_escape(fp, state);
 		fputs("</td><td>", fp);
 		put_time(fp, json_integer_value(json_object_get(a, "last_seen")));
 		fprintf(fp, "</td><td class=\"n\">%" JSON_INTEGER_FORMAT "</td></tr>\n",
@@ -100,17 +86,17 @@ put_checks(FILE *fp, const json_t *checks)
 			continue;
 		shown++;
 		fputs("<tr><td>", fp);
-		put_esc(fp, jstr(c, "agent"));
+		html_escape(fp, jstr(c, "agent"));
 		fputs("</td><td>", fp);
-		put_esc(fp, jstr(c, "check"));
+		html_escape(fp, jstr(c, "check"));
 		fputs("</td><td class=\"", fp);
-		put_esc(fp, st);
+		html_escape(fp, st);
 		fputs("\">", fp);
-		put_esc(fp, st);
+		html_escape(fp, st);
 		fputs("</td><td>", fp);
 		put_time(fp, json_integer_value(json_object_get(c, "since")));
 		fputs("</td><td>", fp);
-		put_esc(fp, jstr(c, "message"));
+		html_escape(fp, jstr(c, "message"));
 		fputs("</td></tr>\n", fp);
 	}
 	if (shown == 0)
@@ -129,7 +115,7 @@ put_services(FILE *fp, const struct sla_report *rep)
 		const struct sla_service_report *s = &rep->v[i];
 
 		fputs("<tr><td>", fp);
-		put_esc(fp, s->svc->name != NULL ? s->svc->name : s->svc->id);
+		html_escape(fp, s->svc->name != NULL ? s->svc->name : s->svc->id);
 		fprintf(fp, "</td><td class=\"n\">%.3f %%</td>", s->svc->target);
 		if (s->r.has_availability)
 			fprintf(fp, "<td class=\"n\">%.3f %%</td>", s->r.availability);
@@ -196,7 +182,7 @@ api_home(struct http_req *r, void *app)
 		slarun_free(&rep);
 	} else {
 		fputs("<p>The SLA figures could not be computed: ", fp);
-		put_esc(fp, err);
+		html_escape(fp, err);
 		fputs("</p>\n", fp);
 	}
 	fputs("<p class=\"nodata\">Updated ", fp);
