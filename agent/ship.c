@@ -25,6 +25,7 @@
 #include "agent_config.h"
 #include "curlrt.h"
 #include "log.h"
+#include "secret.h"
 #include "ship.h"
 #include "spool.h"
 #include "strlist.h"
@@ -117,43 +118,18 @@ ship_config_changed(const struct agent_config *a, const struct agent_config *b)
 	return 0;
 }
 
-/* The token from token_file: the first line, surrounding blanks removed. */
+/* The token from token_file (lib/secret.h, as the collector reads it). */
 static int
 read_token_file(const char *path, char **token_r, char **error_r)
 {
-	char buf[TOKEN_MAX + 1];
-	size_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *s, *e;
+	char *err = NULL;
 
-	if (fd < 0) {
-		*error_r = xasprintf("token_file %s: %s", path, strerror(errno));
+	*token_r = secret_read_file(path, TOKEN_MAX, &err);
+	if (*token_r == NULL) {
+		*error_r = xasprintf("token_file %s%s", path, err);
+		free(err);
 		return -1;
 	}
-	while (n < TOKEN_MAX) {
-		ssize_t r = read(fd, buf + n, TOKEN_MAX - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			*error_r = xasprintf("token_file %s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	s = buf + strspn(buf, " \t\r\n");
-	e = s + strcspn(s, "\r\n");
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	if (e == s) {
-		*error_r = xasprintf("token_file %s is empty", path);
-		return -1;
-	}
-	*token_r = xstrndup(s, (size_t)(e - s));
 	return 0;
 }
 

@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -355,6 +354,20 @@ h_service_timeline(struct http_req *r, void *app)
 	http_reply_json(r, 200, j);
 }
 
+/* A report document (takes text) with the type of its format; an HTML
+   report may use its inline styles. */
+static void
+reply_report(struct http_req *r, int format, char *text, size_t len)
+{
+	if (format == SLAREPORT_HTML)
+		http_reply_header(r, "Content-Security-Policy", CSP_REPORT);
+	http_reply(r, 200,
+		   format == SLAREPORT_HTML  ? "text/html; charset=utf-8"
+		   : format == SLAREPORT_CSV ? "text/csv; charset=utf-8"
+					     : "application/json",
+		   text, len);
+}
+
 static void
 h_sla(struct http_req *r, void *app)
 {
@@ -384,10 +397,7 @@ h_sla(struct http_req *r, void *app)
 	}
 	text = slareport_render(&rep, (enum slareport_format)f);
 	slarun_free(&rep);
-	if (f == SLAREPORT_HTML)
-		http_reply_header(r, "Content-Security-Policy", CSP_REPORT);
-	http_reply(r, 200, f == SLAREPORT_CSV ? "text/csv; charset=utf-8" : "text/html; charset=utf-8",
-		   text, text != NULL ? strlen(text) : 0);
+	reply_report(r, f, text, text != NULL ? strlen(text) : 0);
 }
 
 static void
@@ -406,41 +416,20 @@ h_reports(struct http_req *r, void *app)
 	reply_doc(r, "reports", j, err);
 }
 
-/* ^mxsla-sla-\d{4}-\d{2}\.(html|csv|json)$; returns the extension or NULL. */
-static const char *
-report_name_ext(const char *name)
-{
-	static const char prefix[] = "mxsla-sla-";
-	const char *p = name;
-
-	if (strncmp(p, prefix, sizeof(prefix) - 1) != 0)
-		return NULL;
-	p += sizeof(prefix) - 1;
-	for (int i = 0; i < 7; i++, p++)
-		if (i == 4 ? *p != '-' : !isdigit((unsigned char)*p))
-			return NULL;
-	if (*p != '.')
-		return NULL;
-	p++;
-	if (strcmp(p, "html") == 0 || strcmp(p, "csv") == 0 || strcmp(p, "json") == 0)
-		return p;
-	return NULL;
-}
-
 static void
 h_report_file(struct http_req *r, void *app)
 {
 	const struct api_ctx *c = ctx_of(r);
-	const char *name = http_req_path(r) + strlen("/api/v1/reports/"), *ext;
-	char *path, *buf, disp[128];
+	const char *name = http_req_path(r) + strlen("/api/v1/reports/");
+	char *path, *buf, disp[128], month[8];
+	int format;
 	struct stat sb;
 	size_t len = 0;
 	ssize_t n;
 	int fd;
 
 	(void)app;
-	ext = report_name_ext(name);
-	if (ext == NULL || c->cfg->reports_dir == NULL) {
+	if (slareport_file_parse(name, month, &format) < 0 || c->cfg->reports_dir == NULL) {
 		http_reply_error(r, 404, "no such report", NULL);
 		return;
 	}
@@ -459,12 +448,7 @@ h_report_file(struct http_req *r, void *app)
 	close(fd);
 	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", name);
 	http_reply_header(r, "Content-Disposition", disp);
-	if (strcmp(ext, "html") == 0)
-		http_reply_header(r, "Content-Security-Policy", CSP_REPORT);
-	http_reply(r, 200,
-		   strcmp(ext, "html") == 0 ? "text/html; charset=utf-8"
-		   : strcmp(ext, "csv") == 0 ? "text/csv; charset=utf-8" : "application/json",
-		   buf, len);
+	reply_report(r, format, buf, len);
 }
 
 static const struct http_route routes[] = {

@@ -37,6 +37,7 @@
 #include "cfgerr.h"
 #include "collector_config.h"
 #include "schema.h"
+#include "secret.h"
 #include "status.h"
 #include "units.h"
 #include "xmalloc.h"
@@ -343,65 +344,18 @@ has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
-/* Read a small secret file that must not be world-readable: its content
-   without trailing white space (a final newline is what editors and
-   `echo >` leave).  NULL after adding an error at node. */
+/* The secret in path (lib/secret.h); NULL after adding an error at node. */
 static char *
 read_secret_file(const char *path, size_t max, const char *what, const struct ynode *node,
 		 struct cfgerr *errs)
 {
-	struct stat st;
-	char *buf;
-	ssize_t n;
-	size_t len = 0;
-	int fd;
+	char *err = NULL, *secret = secret_read_file(path, max, &err);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		cfgerr_at(errs, node, "%s %s: %s", what, path, strerror(errno));
-		return NULL;
+	if (secret == NULL) {
+		cfgerr_at(errs, node, "%s %s%s", what, path, err);
+		free(err);
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		cfgerr_at(errs, node, "%s %s: not a regular file", what, path);
-		close(fd);
-		return NULL;
-	}
-	if (st.st_mode & S_IROTH) {
-		cfgerr_at(errs, node, "%s %s is world-readable (chmod o-r)", what, path);
-		close(fd);
-		return NULL;
-	}
-	buf = xmalloc(max + 1);
-	for (;;) {
-		n = read(fd, buf + len, max + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len > max)
-			break;
-	}
-	close(fd);
-	if (n < 0 || len > max) {
-		if (n < 0)
-			cfgerr_at(errs, node, "%s %s: %s", what, path, strerror(errno));
-		else
-			cfgerr_at(errs, node, "%s %s is larger than %zu bytes", what, path, max);
-		explicit_bzero(buf, max + 1);
-		free(buf);
-		return NULL;
-	}
-	while (len > 0 && isspace((unsigned char)buf[len - 1]))
-		len--;
-	buf[len] = '\0';
-	if (len == 0 || memchr(buf, '\0', len) != NULL) {
-		cfgerr_at(errs, node, "%s %s is empty or not text", what, path);
-		explicit_bzero(buf, max + 1);
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return secret;
 }
 
 static void
@@ -540,7 +494,7 @@ load_tls(struct collector_config *cfg, const struct ynode *node, struct cfgerr *
 static void
 check_timezone(const char *name, const struct ynode *node, struct cfgerr *errs)
 {
-	const char *dirs[2] = { getenv("TZDIR"), "/usr/share/zoneinfo" };
+	const char *dir = getenv("TZDIR");
 	size_t len = strlen(name);
 
 	if (strcmp(name, "UTC") == 0)
@@ -554,7 +508,7 @@ check_timezone(const char *name, const struct ynode *node, struct cfgerr *errs)
 	if (caltime_zone_file(name))
 		return;
 	cfgerr_at(errs, node, "timezone: unknown zone '%s' (no zone file of that name under %s)",
-		  name, dirs[0] != NULL && dirs[0][0] != '\0' ? dirs[0] : dirs[1]);
+		  name, dir != NULL && *dir != '\0' ? dir : "/usr/share/zoneinfo");
 }
 
 static void

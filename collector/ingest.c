@@ -27,32 +27,11 @@ struct ingest_doc {
 };
 
 /* A JSON path being built: "results[3].metrics.deferred". */
-/* Cut a UTF-8 sequence left incomplete at the end of s by truncation
-   (the strings jansson hands over are valid UTF-8; only cutting them to
-   fit a buffer can break a character). */
-static void
-utf8_trim(char *s)
-{
-	size_t len = strlen(s), i = len, back = 0;
-
-	while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
-		i--;
-		back++;
-	}
-	if (i > 0) {
-		unsigned char lead = (unsigned char)s[i - 1];
-		size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-
-		if (lead >= 0x80 && need > back + 1)
-			s[i - 1] = '\0';
-	} else if (back > 0) {
-		s[0] = '\0';
-	}
-}
-
-/* Replace every byte that does not start a valid UTF-8 sequence with '?':
-   jansson's parse errors quote the input near the error, which may be
-   anything, and the error goes back to the client as a JSON string. */
+/* Replace every byte that does not start a valid UTF-8 sequence with '?',
+   and cut a sequence left incomplete at the end by truncation: jansson's
+   parse errors quote the input near the error, which may be anything, a
+   message cut to fit its buffer may end inside a character, and the
+   error goes back to the client as a JSON string. */
 static void
 utf8_sanitize(char *s)
 {
@@ -65,6 +44,10 @@ utf8_sanitize(char *s)
 
 		for (k = 1; k < n && (p[k] & 0xC0) == 0x80; k++)
 			;
+		if (k < n && p[k] == '\0') {
+			*p = '\0';
+			break;
+		}
 		if (n >= 3 && k == n) {
 			unsigned cp = n == 3 ? ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu)
 					     : ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) |
@@ -194,8 +177,6 @@ fail(struct ingest_error *err, int status, const struct jpath *p, const char *fm
 		jpath_format(p, err->path, sizeof(err->path));
 	else
 		err->path[0] = '\0';
-	utf8_trim(err->error);
-	utf8_trim(err->path);
 	utf8_sanitize(err->error);
 	utf8_sanitize(err->path);
 	return -1;

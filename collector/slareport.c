@@ -292,9 +292,8 @@ slareport_render(const struct sla_report *r, enum slareport_format f)
 
 /* ---- the reports written to reports.dir ---- */
 
-/* "mxsla-sla-YYYY-MM.EXT" -> month into buf (8 bytes) and the format, or -1. */
-static int
-parse_name(const char *name, char *month, int *fmt_r)
+int
+slareport_file_parse(const char *name, char *month, int *fmt_r)
 {
 	static const char prefix[] = "mxsla-sla-";
 	const char *p;
@@ -374,7 +373,7 @@ slareport_list(const struct collector_config *cfg, const char **error_r)
 		json_t *m;
 		int f;
 
-		if (parse_name(de->d_name, month, &f) < 0)
+		if (slareport_file_parse(de->d_name, month, &f) < 0)
 			continue;
 		m = json_object_get(byname, month);
 		if (m == NULL) {

@@ -22,6 +22,10 @@ enum slareport_format { SLAREPORT_JSON = 0, SLAREPORT_CSV = 1, SLAREPORT_HTML = 
 
 /* "json" "csv" "html" -> format, or -1. */
 int slareport_format_parse(const char *s);
+/* The name of a report file, "mxsla-sla-YYYY-MM.EXT" with EXT html, csv or
+   json: 0 with the month ("YYYY-MM", into 8 bytes) and the format, or -1
+   for any other name. */
+int slareport_file_parse(const char *name, char *month, int *fmt_r);
 /* SPEC 3.5 JSON document (new reference). */
 json_t *slareport_json(const struct sla_report *r);
 /* The CSV text, header line first (malloc'd, NUL-terminated). */

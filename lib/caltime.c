@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "caltime.h"
@@ -53,29 +52,22 @@ tzif_file(const char *path)
 int
 caltime_zone_file(const char *name)
 {
-	const char *dirs[2] = { getenv("TZDIR"), "/usr/share/zoneinfo" };
+	/* glibc reads TZDIR when set, else its built-in directory */
+	const char *dir = getenv("TZDIR");
+	char *path;
+	int ok;
 
-	for (size_t i = 0; i < 2; i++) {
-		char *path;
-		int ok;
-
-		if (dirs[i] == NULL || dirs[i][0] == '\0')
-			continue;
-		path = xasprintf("%s/%s", dirs[i], name);
-		ok = tzif_file(path);
-		free(path);
-		if (ok)
-			return 1;
-	}
-	return 0;
+	if (dir == NULL || *dir == '\0')
+		dir = "/usr/share/zoneinfo";
+	path = xasprintf("%s/%s", dir, name);
+	ok = tzif_file(path);
+	free(path);
+	return ok;
 }
 
 int
 caltime_set_zone(const char *name, const char **error_r)
 {
-	const char *dir;
-	char path[4096];
-	struct stat st;
 	size_t len;
 
 	if (name == NULL || *name == '\0') {
@@ -99,20 +91,11 @@ caltime_set_zone(const char *name, const char **error_r)
 			*error_r = "time zone name must be relative to the zone directory";
 			return -1;
 		}
-		/* glibc reads TZDIR when set, else its built-in directory. */
-		dir = getenv("TZDIR");
-		if (dir == NULL || *dir == '\0')
-			dir = "/usr/share/zoneinfo";
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path) ||
-		    stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-			*error_r = "unknown time zone (no zone file)";
-			return -1;
-		}
 		/* The zone directory also holds files that are not zones
 		   (leapseconds, tzdata.zi, zone.tab), which glibc would
-		   silently read as UTC. */
-		if (!tzif_file(path)) {
-			*error_r = "not a time zone file (no TZif header)";
+		   silently read as UTC: only a TZif file is a zone. */
+		if (!caltime_zone_file(name)) {
+			*error_r = "unknown time zone (no zone file)";
 			return -1;
 		}
 	}

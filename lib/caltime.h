@@ -36,7 +36,8 @@
 int caltime_set_zone(const char *name, const char **error_r);
 
 /* 1 if name (already checked to be a relative name without "..") is a
-   compiled zone file (TZif) under $TZDIR or /usr/share/zoneinfo. */
+   compiled zone file (TZif) in the directory glibc reads: $TZDIR when set,
+   else /usr/share/zoneinfo. */
 int caltime_zone_file(const char *name);
 
 /* The instant of local wall-clock time y-mo-d h:mi:00 (mo 1..12; fields
