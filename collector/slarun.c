@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "caltime.h"
+#include "maint.h"
 #include "slarun.h"
 #include "xmalloc.h"
 
@@ -41,6 +42,7 @@ struct slarun_ctx {
 	struct slarun_check *cc;
 	size_t *pick; /* scratch: indices matched for one service */
 	size_t npick;
+	struct maint_set maint; /* windows entered in the web UI */
 };
 
 static int
@@ -153,7 +155,7 @@ run_service(struct slarun_ctx *x, const struct cc_service *svc, size_t si, int64
 	}
 	if (svc->hours != NULL)
 		calendar_hours(svc->hours, from, to, &hours);
-	collector_config_maintenance(x->cfg, svc->id, from, to, &maint);
+	maint_windows(x->cfg, &x->maint, svc->id, from, to, &maint);
 
 	memset(&in, 0, sizeof(in));
 	in.start = from;
@@ -183,6 +185,7 @@ ctx_free(struct slarun_ctx *x)
 	free(x->cc);
 	free(x->pick);
 	store_checks_free(x->checks, x->nchecks);
+	maint_free(&x->maint);
 }
 
 /* The common part: out->year, month, month_name are set by the caller;
@@ -213,6 +216,13 @@ run(const struct collector_config *cfg, struct store *st, int64_t from, int64_t 
 		snprintf(slarun_err, sizeof(slarun_err), "list of checks: %s",
 		         err != NULL ? err : "store error");
 		*error_r = slarun_err;
+		return -1;
+	}
+	if (maint_load(st, from, to, &x.maint, &err) < 0) {
+		snprintf(slarun_err, sizeof(slarun_err), "maintenance windows: %s",
+		         err != NULL ? err : "store error");
+		*error_r = slarun_err;
+		store_checks_free(x.checks, x.nchecks);
 		return -1;
 	}
 	x.cc = xcalloc(x.nchecks + 1, sizeof(*x.cc));

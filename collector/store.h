@@ -36,6 +36,7 @@
 #include <jansson.h>
 
 #include "sla.h"
+#include "strlist.h"
 
 struct store;
 
@@ -154,6 +155,40 @@ int store_report_mark(struct store *st, const char *month, const char *what, int
 /* 1 if marked, 0 if not. */
 int store_report_marked(struct store *st, const char *month, const char *what, int *marked_r,
 			const char **error_r);
+/* ---- maintenance windows entered in the web UI (store_admin.c) ---- */
+
+/* A one-off window [start, end) for the services named (ids or globs). */
+struct store_mw {
+	int64_t id;             /* assigned by store_mw_add */
+	struct strlist services;
+	int64_t start, end;
+	char *reason;           /* "" when none */
+	char *author;           /* user who wrote it last; may be NULL */
+	int64_t created, updated;
+};
+/* The windows that meet [from, to) (every window when from == to == 0),
+   ordered by start then id.  Free with store_mw_free. */
+int store_mw_list(struct store *st, int64_t from, int64_t to, struct store_mw **v_r, size_t *n_r,
+		  const char **error_r);
+void store_mw_free(struct store_mw *v, size_t n);
+/* Add m (m->id, created and updated are set; m->created = m->updated =
+   now given). */
+int store_mw_add(struct store *st, struct store_mw *m, int64_t now, const char **error_r);
+/* Replace window m->id; *found_r = 0 when there is none. */
+int store_mw_update(struct store *st, struct store_mw *m, int64_t now, int *found_r,
+		    const char **error_r);
+int store_mw_delete(struct store *st, int64_t id, int *found_r, const char **error_r);
+
+/* ---- acknowledgements of violations (store_admin.c) ---- */
+
+/* Acknowledge violation "REF-START" (the id store_q_violations gives):
+   user and comment, at.  Acknowledging again replaces the comment.
+   *found_r = 0 when the id names no check. */
+int store_ack(struct store *st, const char *violation_id, const char *user, const char *comment,
+	      int64_t at, int *found_r, const char **error_r);
+/* Parse "REF-START"; 0 or -1. */
+int store_violation_id_parse(const char *id, int64_t *ref_r, int64_t *start_r);
+
 /* PRAGMA integrity_check == "ok" -> 0. */
 int store_integrity(struct store *st, const char **error_r);
 

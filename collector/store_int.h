@@ -19,7 +19,7 @@
 #include "store.h"
 
 /* The schema version store_open migrates to (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Statements a reader connection prepares once and keeps. */
 enum store_rq {
@@ -119,6 +119,22 @@ void store_tail_range(const struct store_tail_row *v, size_t n, int64_t ref, siz
    *cap) when out != NULL; *cur becomes the check's last run. */
 void store_tail_fold(int mult, int64_t fixed, const struct store_tail_row *v, size_t n,
                      struct store_run *cur, struct store_run **out, size_t *nout, size_t *cap);
+
+/* ---- small reads and writes of other modules ----
+   The store's own files and the modules that keep a few tables of their
+   own (store_admin.c: maintenance windows and acks; the notifier's state
+   and queue) run SQL through these two, so that writes still go through
+   the one writer and reads through the pool. */
+typedef int (*store_sql_fn)(sqlite3 *db, void *arg, const char **error_r);
+/* Run fn in the writer thread, inside the writer's transaction and a
+   savepoint of its own: when fn returns -1 what it did is rolled back.
+   Returns once the transaction is committed (fn's rc, or -1 when the
+   commit fails).  fn must not keep statements prepared across calls and
+   must not call the store.  *error_r is fn's or the commit's message. */
+int store_exec(struct store *st, store_sql_fn fn, void *arg, const char **error_r);
+/* Run fn on a reader connection, in one read transaction (a consistent
+   snapshot).  fn prepares and finalizes its own statements. */
+int store_read(struct store *st, store_sql_fn fn, void *arg, const char **error_r);
 
 /* Writer (store_writer.c). */
 int store_writer_start(struct store *st, sqlite3 *db, const char **error_r);

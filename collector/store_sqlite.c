@@ -100,6 +100,42 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "  SELECT rowid, ref, ts, status, interval, message, metrics, facts FROM results_new;"
     "INSERT INTO meta (key, value) VALUES ('folded_rowid',"
     "  coalesce((SELECT max(rowid) FROM results_sorted), 0));",
+    /* 2 -> 3: what people and the notifier write.  maintenance: windows
+       entered in the web UI (services: JSON array of ids or globs);
+       acks: acknowledged violations, keyed like the violation ids
+       ("REF-START"); notify_state: the last state notified per key
+       (check, service, agent, budget level); notify_queue: notifications
+       not yet delivered (informs until acknowledged). */
+    "CREATE TABLE maintenance ("
+    "  id INTEGER PRIMARY KEY,"
+    "  services TEXT NOT NULL,"
+    "  start INTEGER NOT NULL,"
+    "  \"end\" INTEGER NOT NULL CHECK (\"end\" > start),"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  author TEXT,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL);"
+    "CREATE INDEX maintenance_end ON maintenance (\"end\");"
+    "CREATE TABLE acks ("
+    "  ref INTEGER NOT NULL,"
+    "  start INTEGER NOT NULL,"
+    "  user TEXT NOT NULL,"
+    "  comment TEXT NOT NULL DEFAULT '',"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (ref, start)) WITHOUT ROWID;"
+    "CREATE TABLE notify_state ("
+    "  key TEXT PRIMARY KEY,"
+    "  state TEXT NOT NULL,"
+    "  since INTEGER NOT NULL,"
+    "  extra TEXT) WITHOUT ROWID;"
+    "CREATE TABLE notify_queue ("
+    "  id INTEGER PRIMARY KEY,"
+    "  dest TEXT NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_try INTEGER NOT NULL,"
+    "  last_error TEXT);",
 };
 
 static int
@@ -909,4 +945,25 @@ store_integrity(struct store *st, const char **error_r)
 	sqlite3_finalize(s);
 	store_reader_put(st, r);
 	return ok ? 0 : -1;
+}
+
+int
+store_read(struct store *st, store_sql_fn fn, void *arg, const char **error_r)
+{
+	struct store_reader *r;
+	const char *error = NULL;
+	int rc;
+
+	if ((r = store_reader_get(st, error_r)) == NULL)
+		return -1;
+	if (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		*error_r = store_err("%s", sqlite3_errmsg(r->db));
+		store_reader_put(st, r);
+		return -1;
+	}
+	rc = fn(r->db, arg, &error);
+	if (rc < 0)
+		*error_r = store_err("%s", error != NULL ? error : "failed");
+	store_reader_put(st, r);
+	return rc;
 }

@@ -46,7 +46,7 @@
 /* Idle this long with changes not written behind: write them. */
 #define IDLE_FLUSH_MS 100
 
-enum job_kind { JOB_INGEST, JOB_PRUNE, JOB_MARK, JOB_FLUSH };
+enum job_kind { JOB_INGEST, JOB_PRUNE, JOB_MARK, JOB_FLUSH, JOB_EXEC };
 
 struct job {
 	enum job_kind kind;
@@ -55,6 +55,8 @@ struct job {
 	uint64_t deleted;             /* JOB_PRUNE: rows deleted by this chunk */
 	int finished;                 /* JOB_PRUNE: no ref left */
 	const char *month, *what;     /* JOB_MARK */
+	store_sql_fn fn;              /* JOB_EXEC */
+	void *arg;
 	int64_t when;
 	int done, rc, duplicate;
 	char err[512];
@@ -1232,6 +1234,12 @@ run_group(struct store_writer *w, struct job *list)
 			w->force_flush = 1;
 			rc = 0;
 			break;
+		case JOB_EXEC:
+			error = NULL;
+			rc = j->fn(w->db, j->arg, &error);
+			if (rc < 0 && error == NULL)
+				error = "failed";
+			break;
 		default:
 			rc = job_mark(w, j, &error);
 			break;
@@ -1620,6 +1628,27 @@ store_report_mark(struct store *st, const char *month, const char *what, int64_t
 	j.month = month;
 	j.what = what;
 	j.when = when;
+	submit(st->w, &j);
+	if (j.rc < 0) {
+		*error_r = job_error(&j);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_exec(struct store *st, store_sql_fn fn, void *arg, const char **error_r)
+{
+	struct job j;
+
+	if (st->w == NULL) {
+		*error_r = store_err("the store is open read-only");
+		return -1;
+	}
+	memset(&j, 0, sizeof(j));
+	j.kind = JOB_EXEC;
+	j.fn = fn;
+	j.arg = arg;
 	submit(st->w, &j);
 	if (j.rc < 0) {
 		*error_r = job_error(&j);

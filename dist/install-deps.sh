@@ -11,4 +11,11 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 	libssl-dev libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsnmp-dev \
 	postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd \
 	monitoring-plugins-basic e2fsprogs jq procps psmisc openssl ca-certificates postgresql \
-	valgrind sqlite3 tzdata curl
+	valgrind sqlite3 tzdata curl libcrypt-dev \
+	snmptrapd snmp smitools chromium fonts-dejavu-core
+# The browser tests drive Chromium with playwright-core; the IETF base MIBs
+# that smilint and snmptranslate need come with the npm package net-snmp
+# (Debian ships them only in non-free).  Both from the npm registry.
+command -v node >/dev/null 2>&1 || apt-get install -y --no-install-recommends nodejs
+command -v npm >/dev/null 2>&1 || apt-get install -y --no-install-recommends npm
+npm install -g --no-fund --no-audit playwright-core@1 net-snmp@3
