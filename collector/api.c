@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,7 +454,6 @@ h_report_file(struct http_req *r, void *app)
 
 static const struct http_route routes[] = {
 	{ API_INGEST_PATH, 0, HTTP_POST, api_ingest_precheck, api_ingest_handle },
-	{ "/", 0, HTTP_GET, NULL, api_home },
 	{ "/healthz", 0, HTTP_GET, NULL, h_healthz },
 	{ "/metrics", 0, HTTP_GET, NULL, h_metrics },
 	{ "/api/v1/agents", 0, HTTP_GET, NULL, h_agents },
@@ -468,9 +468,32 @@ static const struct http_route routes[] = {
 	{ "/api/v1/reports/", 1, HTTP_GET, NULL, h_report_file },
 };
 
+static struct http_route *all_routes;
+static size_t nall_routes;
+static pthread_once_t all_once = PTHREAD_ONCE_INIT;
+
+static void
+all_build(void)
+{
+	const struct http_route *part[3];
+	size_t np[3], i, k = 0;
+
+	part[0] = routes;
+	np[0] = sizeof(routes) / sizeof(routes[0]);
+	part[1] = webui_routes(&np[1]);
+	part[2] = admin_routes(&np[2]);
+	all_routes = xcalloc(np[0] + np[1] + np[2], sizeof(*all_routes));
+	for (i = 0; i < 3; i++) {
+		memcpy(all_routes + k, part[i], np[i] * sizeof(*all_routes));
+		k += np[i];
+	}
+	nall_routes = k;
+}
+
 const struct http_route *
 api_routes(size_t *n_r)
 {
-	*n_r = sizeof(routes) / sizeof(routes[0]);
-	return routes;
+	pthread_once(&all_once, all_build);
+	*n_r = nall_routes;
+	return all_routes;
 }

@@ -25,8 +25,14 @@ struct api_ctx {
 	struct store *st;
 };
 
-/* The route table (static storage). */
+/* The route table: the query and ingest API's, then the web UI's and the
+   write API's (built once, static storage). */
 const struct http_route *api_routes(size_t *n_r);
+
+/* The web UI: the page and its assets (webui.c). */
+const struct http_route *webui_routes(size_t *n_r);
+/* Login, sessions and the write API behind them (admin.c). */
+const struct http_route *admin_routes(size_t *n_r);
 
 /* GET /: the status page (home.c). */
 void api_home(struct http_req *r, void *app);

@@ -181,6 +181,10 @@ method_bit(const char *m)
 		return HTTP_GET;
 	if (strcmp(m, "POST") == 0)
 		return HTTP_POST;
+	if (strcmp(m, "PUT") == 0)
+		return HTTP_PUT;
+	if (strcmp(m, "DELETE") == 0)
+		return HTTP_DELETE;
 	return 0;
 }
 
@@ -279,10 +283,20 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		if (r->route == NULL) {
 			http_reply_error(r, 404, "no such resource", NULL);
 		} else if ((r->route->methods & bit) == 0) {
-			http_reply_header(r, "Allow", (r->route->methods & HTTP_POST) ? "POST" : "GET");
+			char allow[64] = "";
+
+			if (r->route->methods & HTTP_GET)
+				strcat(allow, ", GET");
+			if (r->route->methods & HTTP_POST)
+				strcat(allow, ", POST");
+			if (r->route->methods & HTTP_PUT)
+				strcat(allow, ", PUT");
+			if (r->route->methods & HTTP_DELETE)
+				strcat(allow, ", DELETE");
+			http_reply_header(r, "Allow", allow + 2);
 			http_reply_error(r, 405, "method not allowed", NULL);
 		} else {
-			r->take_body = bit == HTTP_POST;
+			r->take_body = bit == HTTP_POST || bit == HTTP_PUT;
 			if (r->route->precheck != NULL)
 				r->route->precheck(r, srv->app);
 			if (r->status == 0 && r->take_body && content_length(r) > (long long)r->body_max) {

@@ -38,13 +38,15 @@ struct http_req;
 
 #define HTTP_GET 1u
 #define HTTP_POST 2u
+#define HTTP_PUT 4u
+#define HTTP_DELETE 8u
 
 typedef void (*http_fn)(struct http_req *req, void *app);
 
 struct http_route {
 	const char *path;        /* exact path; with prefix = 1 every path starting with it */
 	int prefix;
-	unsigned methods;        /* HTTP_GET | HTTP_POST */
+	unsigned methods;        /* HTTP_GET | HTTP_POST | HTTP_PUT | HTTP_DELETE */
 	http_fn precheck;        /* optional: runs before the body is read */
 	http_fn handle;
 };

@@ -884,8 +884,9 @@ open__empty_file__migrates_and_reopens_with_data(void **state)
 }
 
 /* A version 1 database (one indexed results table, checks and runs
-   written at every commit) is made from a closed version 2 one, whose
-   staging table is empty then, by undoing the 1 -> 2 step by hand. */
+   written at every commit) is made from a closed current one, whose
+   staging table is empty then, by undoing the 2 -> 3 and 1 -> 2 steps
+   by hand. */
 static void
 open__version_1_database__migrates_keeping_rows_and_runs(void **state)
 {
@@ -899,13 +900,15 @@ open__version_1_database__migrates_keeping_rows_and_runs(void **state)
 	ingest_ok(fx->st, "a", 1, v, 2);
 	store_close(fx->st);
 	fx->st = NULL;
-	file_exec(fx->path, "DROP VIEW results; DROP TABLE results_new; "
+	file_exec(fx->path, "DROP TABLE maintenance; DROP TABLE acks; DROP TABLE notify_state; "
+	                    "DROP TABLE notify_queue; "
+	                    "DROP VIEW results; DROP TABLE results_new; "
 	                    "ALTER TABLE results_sorted RENAME TO results; "
 	                    "DELETE FROM meta WHERE key = 'folded_rowid'; PRAGMA user_version = 1");
 	assert_int_equal(file_user_version(fx->path), 1);
 
 	assert_int_equal(store_open(fx->path, &opt, &fx->st, &err), 0);
-	assert_int_equal(file_user_version(fx->path), 2);
+	assert_int_equal(file_user_version(fx->path), STORE_SCHEMA_VERSION);
 	/* both rows were folded by version 1: the watermark is the last */
 	assert_int_equal(file_int(fx->path, "SELECT value FROM meta WHERE key = 'folded_rowid'"),
 	                 file_int(fx->path, "SELECT max(id) FROM results"));
