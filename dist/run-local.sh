@@ -25,6 +25,17 @@ if [ ! -s "$run/agent.token" ]; then
 fi
 chmod 600 "$run/agent.token"
 
+# The dashboard's login for write actions (acknowledging, maintenance
+# windows): user admin with a password made once and kept in
+# run/admin.password; the config holds only its crypt(3) hash.
+if [ ! -s "$run/admin.password" ]; then
+	umask 077
+	od -An -N12 -tx1 /dev/urandom | tr -d ' \n' > "$run/admin.password"
+	umask 022
+fi
+chmod 600 "$run/admin.password"
+admin_hash=$(openssl passwd -6 -stdin < "$run/admin.password")
+
 zone=UTC
 if [ -f /etc/timezone ]; then
 	zone=$(cat /etc/timezone)
@@ -42,6 +53,8 @@ command -v doveconf >/dev/null 2>&1 && have_dovecot=yes
 	echo "stale_after: 3x"
 	echo "agents:"
 	echo "  - { id: $agent_id, token_file: $run/agent.token }"
+	echo "ui:"
+	echo "  users: [{ name: admin, password_hash: \"$admin_hash\" }]"
 	echo "calendars:"
 	echo "  business: { days: [mon, tue, wed, thu, fri], from: \"08:00\", to: \"18:00\" }"
 	echo "services:"
@@ -130,7 +143,7 @@ agent_pid=$!
 cat <<EOF
 
 mxsla is running (Ctrl-C stops both):
-  dashboard   http://$listen/
+  dashboard   http://$listen/   (login: admin, password in $run/admin.password)
   API         http://$listen/api/v1/checks   http://$listen/api/v1/sla
   metrics     http://$listen/metrics
   SLA report  $build/collector/mxsla-collector -c $run/collector.yaml report --month $(date +%Y-%m) --format html
