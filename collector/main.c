@@ -4,6 +4,7 @@
  *   mxsla-collector [-c FILE] [-v] [serve]
  *   mxsla-collector [-c FILE] report --month YYYY-MM [--service ID] [--format json|csv|html]
  *   mxsla-collector [-c FILE] check-config
+ *   mxsla-collector hash-password
  *   mxsla-collector --version | --help
  *
  * Exit codes (as the agent's): 0 fine, 1 the daemon or a report could not
@@ -16,8 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "auth.h"
 #include "caltime.h"
 #include "cfgerr.h"
 #include "collector_config.h"
@@ -38,6 +42,7 @@ usage(FILE *fp)
 		"       mxsla-collector [-c FILE] report --month YYYY-MM [--service ID]\n"
 		"                       [--format json|csv|html]\n"
 		"       mxsla-collector [-c FILE] check-config\n"
+		"       mxsla-collector hash-password\n"
 		"       mxsla-collector --version | --help\n"
 		"\n"
 		"  -c, --config FILE   configuration (default %s)\n"
@@ -46,7 +51,9 @@ usage(FILE *fp)
 		"serve         the ingest and query API, monthly reports; SIGHUP reloads\n"
 		"              the configuration, SIGTERM stops\n"
 		"report        print a month's SLA report to standard output\n"
-		"check-config  validate the configuration and print every error\n",
+		"check-config  validate the configuration and print every error\n"
+		"hash-password read a password from standard input and print its crypt(3)\n"
+		"              hash for ui.users[].password_hash\n",
 		COLLECTOR_CONFIG_DEFAULT);
 }
 
@@ -175,6 +182,81 @@ cmd_report(const char *path, int argc, char **argv)
 	return rc;
 }
 
+/* One line from stdin into buf (without its newline); on a terminal
+   with prompt on stderr and echo off.  0, or -1 at end of input or when
+   the line is longer than the buffer. */
+static int
+read_password(const char *prompt, char *buf, size_t size)
+{
+	struct termios old, quiet;
+	int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	size_t n;
+	int rc = 0;
+
+	if (tty) {
+		fputs(prompt, stderr);
+		fflush(stderr);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	if (fgets(buf, (int)size, stdin) == NULL)
+		rc = -1;
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (rc < 0)
+		return -1;
+	n = strlen(buf);
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	else if (!feof(stdin))
+		return -1;
+	if (n > 0 && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int
+cmd_hash_password(void)
+{
+	char pw[AUTH_PASSWORD_MAX + 2], again[AUTH_PASSWORD_MAX + 2];
+	const char *err = NULL;
+	char *h;
+	int rc = 0;
+
+	if (read_password("Password: ", pw, sizeof(pw)) < 0) {
+		fprintf(stderr, "mxsla-collector: no password read (at most %d bytes, one line)\n",
+			AUTH_PASSWORD_MAX);
+		return 1;
+	}
+	if (pw[0] == '\0') {
+		fprintf(stderr, "mxsla-collector: the password is empty\n");
+		explicit_bzero(pw, sizeof(pw));
+		return 1;
+	}
+	if (isatty(STDIN_FILENO)) {
+		if (read_password("Again: ", again, sizeof(again)) < 0 || strcmp(pw, again) != 0) {
+			fprintf(stderr, "mxsla-collector: the passwords differ\n");
+			rc = 1;
+		}
+		explicit_bzero(again, sizeof(again));
+	}
+	if (rc == 0) {
+		h = auth_hash_password(pw, &err);
+		if (h == NULL) {
+			fprintf(stderr, "mxsla-collector: %s\n", err);
+			rc = 1;
+		} else {
+			printf("%s\n", h);
+			free(h);
+		}
+	}
+	explicit_bzero(pw, sizeof(pw));
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -212,6 +294,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check_config(path);
+	if (strcmp(cmd, "hash-password") == 0)
+		return cmd_hash_password();
 	if (strcmp(cmd, "serve") != 0) {
 		fprintf(stderr, "mxsla-collector: unknown command '%s'\n", cmd);
 		usage(stderr);

@@ -120,7 +120,8 @@ json_t *store_q_checks(struct store *st, const char *agent, const char *status, 
 /* Violations of health checks: maximal runs of warning/critical/unknown
    (adjacent non-ok runs merged), newest first, at most limit:
    [{id, agent, check, rule, target, title, severity (worst status),
-     status (latest), start, end (null when open), open, duration_s, message}]
+     status (latest), start, end (null when open), open, duration_s, message,
+     ack (null, or {user, comment, at} as store_ack wrote it)}]
    open_only: only those still open at now. */
 json_t *store_q_violations(struct store *st, int open_only, int64_t now, size_t limit,
 			   const char **error_r);

@@ -7,7 +7,8 @@
  * writer.  checks and runs are written behind: what they do not reflect
  * yet, the tail of raw rows, is folded on top here (store_int.h).
  * Stored JSON texts (roles, metrics, references) are parsed back into
- * JSON values; a text that does not parse becomes null.
+ * JSON values; a text that does not parse becomes null.  Violations carry
+ * their acknowledgement (table acks, written by store_admin.c) or null.
  */
 #include "config.h"
 
@@ -359,7 +360,7 @@ store_q_violations(struct store *st, int open_only, int64_t now, size_t limit, c
 	struct store_tail_row *t = NULL;
 	struct vcheck c = {-1, NULL, NULL, NULL, NULL, NULL};
 	size_t n = 0, cap = 0, nr = 0, cr = 0, nt = 0;
-	sqlite3_stmt *s;
+	sqlite3_stmt *s, *sa = NULL;
 	json_t *doc;
 	int mult, rc;
 	int64_t fixed;
@@ -433,6 +434,12 @@ store_q_violations(struct store *st, int open_only, int64_t now, size_t limit, c
 	free(t);
 
 	qsort(v, n, sizeof(*v), viol_cmp);
+	/* acknowledgements: one statement for the whole list */
+	if (sqlite3_prepare_v2(r->db, "SELECT user, comment, at FROM acks WHERE ref = ?1 AND start = ?2",
+			       -1, &sa, NULL) != SQLITE_OK) {
+		viol_free(v, n);
+		return fail_read(st, r, doc, "acknowledgements", error_r);
+	}
 	for (size_t i = 0, out = 0; i < n && out < limit; i++) {
 		struct viol *x = &v[i];
 		json_t *j;
@@ -443,6 +450,7 @@ store_q_violations(struct store *st, int open_only, int64_t now, size_t limit, c
 		out++;
 		s = store_reader_stmt(r, RQ_Q_LAST_MESSAGE, error_r);
 		if (s == NULL) {
+			sqlite3_finalize(sa);
 			viol_free(v, n);
 			end_read(st, r);
 			json_decref(doc);
@@ -452,6 +460,7 @@ store_q_violations(struct store *st, int open_only, int64_t now, size_t limit, c
 		sqlite3_bind_int64(s, 2, x->last);
 		rc = sqlite3_step(s);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			sqlite3_finalize(sa);
 			viol_free(v, n);
 			return fail_read(st, r, doc, "violations", error_r);
 		}
@@ -472,8 +481,28 @@ store_q_violations(struct store *st, int open_only, int64_t now, size_t limit, c
 		                    json_integer((x->open ? now : x->end) - x->start));
 		json_object_set_new(j, "message",
 		                    rc == SQLITE_ROW ? col_json_text(s, 0) : json_null());
+		sqlite3_reset(sa);
+		sqlite3_bind_int64(sa, 1, x->ref);
+		sqlite3_bind_int64(sa, 2, x->start);
+		rc = sqlite3_step(sa);
+		if (rc == SQLITE_ROW) {
+			json_t *a = json_object();
+
+			json_object_set_new(a, "user", col_json_text(sa, 0));
+			json_object_set_new(a, "comment", col_json_text(sa, 1));
+			json_object_set_new(a, "at", col_json_int(sa, 2));
+			json_object_set_new(j, "ack", a);
+		} else if (rc == SQLITE_DONE) {
+			json_object_set_new(j, "ack", json_null());
+		} else {
+			json_decref(j);
+			sqlite3_finalize(sa);
+			viol_free(v, n);
+			return fail_read(st, r, doc, "acknowledgements", error_r);
+		}
 		json_array_append_new(doc, j);
 	}
+	sqlite3_finalize(sa);
 	viol_free(v, n);
 	end_read(st, r);
 	return doc;
