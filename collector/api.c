@@ -176,6 +176,8 @@ h_checks(struct http_req *r, void *app)
 	const struct api_ctx *c = ctx_of(r);
 	const char *agent = http_req_arg(r, "agent"), *status = http_req_arg(r, "status");
 	const char *err = NULL;
+	char *text;
+	size_t len;
 
 	(void)app;
 	if (agent != NULL && *agent == '\0')
@@ -186,7 +188,10 @@ h_checks(struct http_req *r, void *app)
 		bad_arg(r, "status", "status must be ok, warning, critical, unknown or nodata");
 		return;
 	}
-	reply_doc(r, "checks", store_q_checks(c->st, agent, status, (int64_t)time(NULL), &err), err);
+	if (store_q_checks_text(c->st, agent, status, (int64_t)time(NULL), &text, &len, &err) < 0)
+		store_failed(r, "checks", err);
+	else
+		http_reply(r, 200, "application/json", text, len);
 }
 
 static void

@@ -117,6 +117,10 @@ json_t *store_q_agents(struct store *st, int64_t now, const char **error_r);
    "since" = start of the current run. */
 json_t *store_q_checks(struct store *st, const char *agent, const char *status, int64_t now,
 		       const char **error_r);
+/* The same document as JSON text (malloc'd, NUL-terminated, with a final
+   newline), written row by row: what the API serves. */
+int store_q_checks_text(struct store *st, const char *agent, const char *status, int64_t now,
+			char **text_r, size_t *len_r, const char **error_r);
 /* Violations of health checks: maximal runs of warning/critical/unknown
    (adjacent non-ok runs merged), newest first, at most limit:
    [{id, agent, check, rule, target, title, severity (worst status),

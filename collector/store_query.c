@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "status.h"
+#include "jbuf.h"
 #include "store_int.h"
 #include "xmalloc.h"
 
@@ -122,104 +123,195 @@ store_q_agents(struct store *st, int64_t now, const char **error_r)
 	return doc;
 }
 
-json_t *
-store_q_checks(struct store *st, const char *agent, const char *status, int64_t now,
-               const char **error_r)
+/* One row of the checks query as it is now: what both the JSON tree and
+   the text writer print. */
+struct check_now {
+	sqlite3_stmt *s, *s2;   /* the row; s2: the tail row when newer */
+	int64_t interval, ts;
+	int has_ts, now_status, last, has_since;
+	int64_t since;
+};
+
+static void
+check_tree(json_t *doc, const struct check_now *x)
+{
+	sqlite3_stmt *s = x->s, *s2 = x->s2;
+	json_t *c = json_object();
+
+	json_object_set_new(c, "agent", col_json_text(s, 0));
+	json_object_set_new(c, "check", col_json_text(s, 1));
+	json_object_set_new(c, "rule", col_json_text(s, 2));
+	json_object_set_new(c, "target", col_json_text(s, 3));
+	json_object_set_new(c, "kind", col_json_text(s, 4));
+	json_object_set_new(c, "title", col_json_text(s, 5));
+	json_object_set_new(c, "interval", json_integer(x->interval));
+	json_object_set_new(c, "ts", x->has_ts ? json_integer(x->ts) : json_null());
+	json_object_set_new(c, "status", json_string(status_name(x->now_status)));
+	json_object_set_new(c, "last_status",
+	                    x->has_ts ? json_string(status_name(x->last)) : json_null());
+	json_object_set_new(c, "message", s2 != NULL ? col_json_text(s2, 0) : col_json_text(s, 9));
+	json_object_set_new(c, "metrics",
+	                    s2 != NULL ? col_json_parsed(s2, 1) : col_json_parsed(s, 10));
+	json_object_set_new(c, "since", x->has_since ? json_integer(x->since) : json_null());
+	json_array_append_new(doc, c);
+}
+
+/* The same object as check_tree, as text.  metrics are stored as the
+   compact JSON text the ingest validated, so they are copied as they are. */
+static void
+check_text(struct jbuf *b, const struct check_now *x, int first)
+{
+	static const char *const keys[] = { "agent", "check", "rule", "target", "kind", "title" };
+	sqlite3_stmt *s = x->s, *s2 = x->s2;
+	const char *metrics;
+
+	jbuf_raw(b, first ? "{" : ",{", first ? 1 : 2);
+	for (int i = 0; i < 6; i++) {
+		jbuf_key(b, keys[i], i == 0);
+		jbuf_str(b, (const char *)sqlite3_column_text(s, i));
+	}
+	jbuf_key(b, "interval", 0);
+	jbuf_int(b, x->interval);
+	jbuf_key(b, "ts", 0);
+	if (x->has_ts)
+		jbuf_int(b, x->ts);
+	else
+		jbuf_null(b);
+	jbuf_key(b, "status", 0);
+	jbuf_str(b, status_name(x->now_status));
+	jbuf_key(b, "last_status", 0);
+	jbuf_str(b, x->has_ts ? status_name(x->last) : NULL);
+	jbuf_key(b, "message", 0);
+	jbuf_str(b, (const char *)(s2 != NULL ? sqlite3_column_text(s2, 0)
+	                                      : sqlite3_column_text(s, 9)));
+	jbuf_key(b, "metrics", 0);
+	metrics = (const char *)(s2 != NULL ? sqlite3_column_text(s2, 1) : sqlite3_column_text(s, 10));
+	if (metrics != NULL && *metrics != '\0')
+		jbuf_cstr(b, metrics);
+	else
+		jbuf_null(b);
+	jbuf_key(b, "since", 0);
+	if (x->has_since)
+		jbuf_int(b, x->since);
+	else
+		jbuf_null(b);
+	jbuf_raw(b, "}", 1);
+}
+
+/* The checks query, into doc (a JSON array) or b (text). */
+static int
+q_checks(struct store *st, const char *agent, const char *status, int64_t now, json_t *doc,
+         struct jbuf *b, const char **error_r)
 {
 	struct store_reader *r;
 	struct store_tail_row *t = NULL;
-	size_t nt = 0;
-	json_t *doc;
-	sqlite3_stmt *s, *s2 = NULL;
+	size_t nt = 0, nout = 0;
+	sqlite3_stmt *s;
 	int mult, rc, want = -1;
 	int64_t fixed;
 
 	if (status != NULL && (want = status_parse(status)) < 0) {
 		*error_r = store_err("unknown status \"%s\"", status);
-		return NULL;
+		return -1;
 	}
 	if ((r = begin_read(st, error_r)) == NULL)
-		return NULL;
-	doc = json_array();
+		return -1;
 	store_stale_rule(st, &mult, &fixed);
 	if (store_tail_load(r, -1, &t, &nt, error_r) < 0 ||
 	    (s = store_reader_stmt(r, RQ_Q_CHECKS, error_r)) == NULL) {
 		free(t);
 		end_read(st, r);
-		json_decref(doc);
-		return NULL;
+		return -1;
 	}
 	if (agent != NULL)
 		sqlite3_bind_text(s, 1, agent, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t ival = sqlite3_column_int64(s, 6);
-		int has_ts = sqlite3_column_type(s, 7) != SQLITE_NULL;
-		int64_t ts = sqlite3_column_int64(s, 7);
-		int last = has_ts ? sqlite3_column_int(s, 8) : MX_NODATA;
+		struct check_now x;
 		int has_run = sqlite3_column_type(s, 11) != SQLITE_NULL;
 		struct store_run run = {sqlite3_column_int64(s, 11), sqlite3_column_int64(s, 14),
 		                        sqlite3_column_int64(s, 12),
 		                        has_run ? sqlite3_column_int(s, 15) : -1};
 		size_t lo, hi;
-		int now_status;
-		json_t *c, *since;
 
-		s2 = NULL;
+		memset(&x, 0, sizeof(x));
+		x.s = s;
+		x.interval = sqlite3_column_int64(s, 6);
+		x.has_ts = sqlite3_column_type(s, 7) != SQLITE_NULL;
+		x.ts = sqlite3_column_int64(s, 7);
+		x.last = x.has_ts ? sqlite3_column_int(s, 8) : MX_NODATA;
 		store_tail_range(t, nt, sqlite3_column_int64(s, 13), &lo, &hi);
 		if (lo < hi) {
 			/* newer than checks and runs: the tail's latest row */
 			store_tail_fold(mult, fixed, t + lo, hi - lo, &run, NULL, NULL, NULL);
-			has_run = has_ts = 1;
-			ts = t[hi - 1].ts;
-			last = t[hi - 1].status;
-			if ((s2 = store_reader_stmt(r, RQ_TAIL_ROW, error_r)) == NULL) {
+			has_run = x.has_ts = 1;
+			x.ts = t[hi - 1].ts;
+			x.last = t[hi - 1].status;
+			if ((x.s2 = store_reader_stmt(r, RQ_TAIL_ROW, error_r)) == NULL) {
 				free(t);
 				end_read(st, r);
-				json_decref(doc);
-				return NULL;
+				return -1;
 			}
-			sqlite3_bind_int64(s2, 1, t[hi - 1].id);
-			if (sqlite3_step(s2) != SQLITE_ROW) {
-				free(t);
-				return fail_read(st, r, doc, "checks", error_r);
+			sqlite3_bind_int64(x.s2, 1, t[hi - 1].id);
+			if (sqlite3_step(x.s2) != SQLITE_ROW) {
+				rc = SQLITE_ERROR;
+				break;
 			}
 		}
-		now_status =
-		    has_ts && now < ts + store_stale_with(mult, fixed, ival) ? last : MX_NODATA;
-		if (want >= 0 && now_status != want)
+		x.now_status = x.has_ts && now < x.ts + store_stale_with(mult, fixed, x.interval)
+		                   ? x.last
+		                   : MX_NODATA;
+		if (want >= 0 && x.now_status != want)
 			continue;
 		/* since: the start of the current run, or when it went stale */
-		if (!has_run)
-			since = json_null();
-		else if (now_status == MX_NODATA)
-			since = json_integer(has_ts ? ts + store_stale_with(mult, fixed, ival)
-			                            : run.until);
+		x.has_since = has_run;
+		if (x.now_status == MX_NODATA)
+			x.since = x.has_ts ? x.ts + store_stale_with(mult, fixed, x.interval) : run.until;
 		else
-			since = json_integer(run.start);
-		c = json_object();
-		json_object_set_new(c, "agent", col_json_text(s, 0));
-		json_object_set_new(c, "check", col_json_text(s, 1));
-		json_object_set_new(c, "rule", col_json_text(s, 2));
-		json_object_set_new(c, "target", col_json_text(s, 3));
-		json_object_set_new(c, "kind", col_json_text(s, 4));
-		json_object_set_new(c, "title", col_json_text(s, 5));
-		json_object_set_new(c, "interval", json_integer(ival));
-		json_object_set_new(c, "ts", has_ts ? json_integer(ts) : json_null());
-		json_object_set_new(c, "status", json_string(status_name(now_status)));
-		json_object_set_new(c, "last_status",
-		                    has_ts ? json_string(status_name(last)) : json_null());
-		json_object_set_new(c, "message",
-		                    s2 != NULL ? col_json_text(s2, 0) : col_json_text(s, 9));
-		json_object_set_new(c, "metrics",
-		                    s2 != NULL ? col_json_parsed(s2, 1) : col_json_parsed(s, 10));
-		json_object_set_new(c, "since", since);
-		json_array_append_new(doc, c);
+			x.since = run.start;
+		if (doc != NULL)
+			check_tree(doc, &x);
+		else
+			check_text(b, &x, nout == 0);
+		nout++;
 	}
 	free(t);
-	if (rc != SQLITE_DONE)
-		return fail_read(st, r, doc, "checks", error_r);
+	if (rc != SQLITE_DONE) {
+		*error_r = store_err("checks: %s", sqlite3_errmsg(r->db));
+		end_read(st, r);
+		return -1;
+	}
 	end_read(st, r);
+	return 0;
+}
+
+json_t *
+store_q_checks(struct store *st, const char *agent, const char *status, int64_t now,
+               const char **error_r)
+{
+	json_t *doc = json_array();
+
+	if (q_checks(st, agent, status, now, doc, NULL, error_r) < 0) {
+		json_decref(doc);
+		return NULL;
+	}
 	return doc;
+}
+
+int
+store_q_checks_text(struct store *st, const char *agent, const char *status, int64_t now,
+                    char **text_r, size_t *len_r, const char **error_r)
+{
+	struct jbuf b;
+
+	jbuf_init(&b);
+	jbuf_raw(&b, "[", 1);
+	if (q_checks(st, agent, status, now, NULL, &b, error_r) < 0) {
+		jbuf_free(&b);
+		return -1;
+	}
+	jbuf_raw(&b, "]\n", 2);
+	*text_r = jbuf_take(&b, len_r);
+	return 0;
 }
 
 /* ---- violations ---- */

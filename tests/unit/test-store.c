@@ -635,6 +635,54 @@ q_checks__stale_check__is_nodata(void **state)
 	assert_int_equal(s.checks_by_status[MX_WARNING], 1);
 }
 
+/* The text the API serves is the tree's document: same keys, same
+   values, for checks with and without a tail row, odd characters in
+   messages (quotes, a backslash, control characters, UTF-8), and a check
+   without metrics.  (Bytes that are not UTF-8 never reach the store: the
+   ingest repairs them.) */
+static void
+q_checks_text__same_document_as_the_tree(void **state)
+{
+	struct fx *fx = *state;
+	struct ingest_result v[3] = {R("c@x", 900, MX_CRITICAL), R("d@x", 960, MX_OK),
+	                             R("c@x", 1000, MX_WARNING)};
+	const char *err = NULL;
+	char *text;
+	size_t len;
+	json_t *tree, *parsed;
+	json_error_t je;
+	char *text_first = NULL;
+
+	v[0].message = "older";
+	v[2].message = "<script>alert(\"x\")</script> \\ \x01\n\t caf\xc3\xa9 \xe2\x82\xac end";
+	v[1].metrics = NULL;
+	v[2].metrics = "{\"deferred\":137,\"ratio\":0.5}";
+	ingest_ok(fx->st, "a", 1, v, 2);
+	ingest_ok(fx->st, "a", 2, v + 2, 1);
+	for (int pass = 0; pass < 2; pass++) {
+		const char *status = pass == 0 ? NULL : "warning";
+
+		tree = jcheck(store_q_checks(fx->st, NULL, status, 1010, &err), "checks", err);
+		assert_int_equal(store_q_checks_text(fx->st, NULL, status, 1010, &text, &len, &err), 0);
+		assert_int_equal(strlen(text), len);
+		assert_int_equal(text[len - 1], '\n');
+		parsed = json_loadb(text, len, 0, &je);
+		if (parsed == NULL)
+			fail_msg("not JSON: %s in %s", je.text, text);
+		assert_true(json_equal(tree, parsed));
+		assert_int_equal(json_array_size(parsed), pass == 0 ? 2 : 1);
+		json_decref(tree);
+		json_decref(parsed);
+		if (pass == 0)
+			text_first = text;
+		else
+			free(text);
+	}
+	assert_non_null(strstr(text_first, "\\u0001\\n\\t caf\xc3\xa9"));
+	free(text_first);
+	assert_int_equal(store_q_checks_text(fx->st, NULL, "bogus", 1000, &text, &len, &err), -1);
+}
+
 static void
 q_violations__adjacent_non_ok_runs_merge__open_and_closed(void **state)
 {
@@ -1233,6 +1281,7 @@ main(void)
 	    T(runs__shuffled_arrival__same_spans_as_in_order),
 	    T(q_agents__up_until_stale_limit__then_silent),
 	    T(q_checks__stale_check__is_nodata),
+	    T(q_checks_text__same_document_as_the_tree),
 	    T(q_violations__adjacent_non_ok_runs_merge__open_and_closed),
 	    T(q_findings__best_practice_not_ok__listed_with_advice),
 	    T(q_history__range_and_limit),
