@@ -34,7 +34,8 @@ const struct http_route *webui_routes(size_t *n_r);
 /* Login, sessions and the write API behind them (admin.c). */
 const struct http_route *admin_routes(size_t *n_r);
 
-/* GET /: the status page (home.c). */
+/* GET /status: the status page rendered on the server, for browsers
+   without script (home.c; webui.c routes it). */
 void api_home(struct http_req *r, void *app);
 /* POST /api/v1/results (api_ingest.c). */
 void api_ingest_precheck(struct http_req *r, void *app);

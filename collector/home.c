@@ -1,5 +1,6 @@
 /*
- * home.c - GET /: a one-page status summary rendered on the server.
+ * home.c - GET /status: a one-page status summary rendered on the server,
+ * for browsers without script (the web UI at / links to it).
  *
  * Agents with their state and last result, the checks that are not ok
  * now, and this month's SLA of every service against its target and

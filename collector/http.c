@@ -193,7 +193,7 @@ queue_reply(struct http_req *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	int csp = 0;
+	int csp = 0, cache = 0;
 
 	if (r->status == 0)
 		http_reply_error(r, 500, "internal error: no answer", NULL);
@@ -208,14 +208,17 @@ queue_reply(struct http_req *r)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->rtype);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	for (size_t i = 0; i < r->nh; i++) {
 		if (strcasecmp(r->hname[i], "Content-Security-Policy") == 0)
 			csp = 1;
+		if (strcasecmp(r->hname[i], "Cache-Control") == 0)
+			cache = 1;
 		MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
 	}
+	if (!cache)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	if (!csp)
 		MHD_add_response_header(resp, "Content-Security-Policy",
 					"default-src 'none'; frame-ancestors 'none'");

@@ -19,9 +19,9 @@
  * otherwise the connection is closed after the answer.
  *
  * Replies: a handler sets exactly one reply; the first one set wins.
- * Every reply carries X-Content-Type-Options: nosniff, Cache-Control:
- * no-store, X-Frame-Options: DENY, Referrer-Policy: no-referrer and,
- * unless the handler set one, a Content-Security-Policy that allows
+ * Every reply carries X-Content-Type-Options: nosniff, X-Frame-Options:
+ * DENY, Referrer-Policy: no-referrer and, unless the handler set its own,
+ * Cache-Control: no-store and a Content-Security-Policy that allows
  * nothing.
  */
 #ifndef MXSLA_HTTP_H

@@ -2,7 +2,8 @@
 # collector-late.sh - results that arrive late and out of order are placed
 # on the timeline by their time stamps, never by arrival (SPEC 3.3, 3.4),
 # and the SLA figures of the API and of `report` follow.  Also the status
-# page at /: a critical check listed, its message escaped.
+# page without script at /status: a critical check listed, its message
+# escaped; / is the web UI's page (tests/integration/ui-browser.sh).
 #
 # One check, interval 60 s (stale limit 180 s), results of yesterday (within
 # retention.raw, whose raw rows a late result is placed among) at T, T+60,
@@ -63,17 +64,17 @@ curl -s "$U/api/v1/services/imap/timeline?month=$MONTH" |
 	jq -c '[.segments[] | select(.kind != "nodata") | [.start - '"$T"', .end - '"$T"', .kind]]' > "$W/tl"
 is "$(cat "$W/tl")" '[[0,120,"up"],[120,180,"down"],[180,360,"up"]]' "the timeline splits the ok run at the late result"
 
-# the status page at / shows the critical check with its message as text
+# the status page at /status shows the critical check with its message as text
 now=$(date +%s)
 body=$(jq -cn --argjson ts "$now" '{agent: "mbx01", stream: "s1", batch: 3, results: [{check: "x.up@x",
 	rule: "x.up", target: "x", kind: "health", ts: $ts, interval: 60, status: "critical",
 	message: "<script>alert(1)</script> down"}]}')
 curl -s -o /dev/null -H "Authorization: Bearer late-token-0123456789" \
 	-H "Content-Type: application/json" --data-binary "$body" "$U/api/v1/results"
-curl -s -D "$W/home.h" "$U/" > "$W/home.html"
+curl -s -D "$W/home.h" "$U/status" > "$W/home.html"
 grep -q '<td>x.up@x</td><td class="critical">critical</td>' "$W/home.html" &&
 	grep -qi '^content-type: text/html' "$W/home.h" && grep -qi "^content-security-policy: default-src 'none'" "$W/home.h"
-ok $? "GET / lists the critical check, as HTML under a strict CSP"
+ok $? "GET /status lists the critical check, as HTML under a strict CSP"
 grep -q '&lt;script&gt;alert(1)&lt;/script&gt; down' "$W/home.html" && ! grep -q '<script' "$W/home.html"
 ok $? "a message with <script> is shown as text"
 
