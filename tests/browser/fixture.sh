@@ -85,8 +85,10 @@ fixture_feed() {
 	done
 	rs="$rs$(health service.smtp@smtp ok "220 banner in 12 ms" "$now" '{"connect_ms":12}')]"
 	code=$(post_batch "$TOKEN_HUB" hub01 dc2 hub "$rs"); [ "$code" = 200 ] || return 1
-	# mbx01: imap critical with markup in its message, disk ok, best-practice findings
-	rs="[$(health imap.up@imap critical '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> login failed' "$now" '{"login_ms":5000}'),"
+	# mbx01: imap critical for two minutes (so that this month's SLA has
+	# down time whatever second the page asks), with markup in its message;
+	# disk ok; best-practice findings
+	rs="[$(health imap.up@imap critical '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> login failed' "$((now - 120))" '{"login_ms":5000}'),"
 	rs="$rs$(health disk.free@/var ok "41 % free" "$now" '{"free_pct":41}'),"
 	rs="$rs$(jq -cn --argjson ts "$now" '{check: "bp.tls@smtp", rule: "bp.tls", target: "smtp", kind: "best-practice",
 		ts: $ts, interval: 3600, status: "critical", message: "STARTTLS is not offered on port 587",
