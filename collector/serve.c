@@ -27,9 +27,11 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "serve.h"
 #include "slareport.h"
 #include "store.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 #define PRUNE_EVERY_S 3600
@@ -47,6 +49,8 @@ struct reqctx {
 static pthread_mutex_t cur_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct cfgref *current;
 static struct store *store;
+/* SNMP notifications (notify.h); the watcher hands its events to it. */
+static struct notifier *notifier;
 
 static pthread_mutex_t cron_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cron_cv = PTHREAD_COND_INITIALIZER;
@@ -71,6 +75,33 @@ cfg_release(struct cfgref *r)
 		collector_config_free(r->cfg);
 		free(r);
 	}
+}
+
+/* ---- the notification watcher (watch.h) ---- */
+
+static struct watcher *watcher;
+
+static const struct collector_config *
+watch_cfg_acquire(void *arg, void **handle_r)
+{
+	struct cfgref *r = cfg_acquire();
+
+	(void)arg;
+	*handle_r = r;
+	return r->cfg;
+}
+
+static void
+watch_cfg_release(void *arg, void *handle)
+{
+	(void)arg;
+	cfg_release(handle);
+}
+
+static int
+watch_emit(void *arg, const struct notify_event *ev, const char **error_r)
+{
+	return notify_emit(arg, ev, error_r);
 }
 
 static void *
@@ -216,6 +247,7 @@ reload(const char *path, int verbose)
 	struct collector_config *n;
 	struct cfgref *ref, *old;
 	struct cfgerr errs;
+	const char *err = NULL;
 
 	cfgerr_init(&errs);
 	n = collector_config_load(path, &errs);
@@ -242,6 +274,8 @@ reload(const char *path, int verbose)
 	old = current;
 	current = ref;
 	pthread_mutex_unlock(&cur_mu);
+	if (notify_reload(notifier, n, &err) < 0)
+		log_errorx("reload: notifications: %s", err != NULL ? err : "failed");
 	cfg_release(old);
 	log_info("reloaded %s: %zu agents, %zu services", path, n->nagents, n->nservices);
 }
@@ -255,6 +289,7 @@ serve_run(struct collector_config *cfg, const char *config_path)
 	const char *err = NULL;
 	char *herr = NULL;
 	pthread_t cron_tid;
+	struct watch_options wo;
 	sigset_t set;
 	int sig, verbose = log_get_level() == LOG_LVL_DEBUG;
 
@@ -279,6 +314,12 @@ serve_run(struct collector_config *cfg, const char *config_path)
 		collector_config_free(cfg);
 		return 1;
 	}
+	if (notify_start(cfg, store, &notifier, &err) < 0) {
+		log_errorx("notifications: %s", err != NULL ? err : "cannot start");
+		store_close(store);
+		collector_config_free(cfg);
+		return 1;
+	}
 	current = xcalloc(1, sizeof(*current));
 	current->cfg = cfg;
 	atomic_init(&current->refs, 1);
@@ -295,6 +336,8 @@ serve_run(struct collector_config *cfg, const char *config_path)
 	if (http_start(&ho, &srv, &herr) < 0) {
 		log_errorx("%s", herr);
 		free(herr);
+		notify_stop(notifier);
+		notifier = NULL;
 		store_close(store);
 		cfg_release(current);
 		return 1;
@@ -308,6 +351,14 @@ serve_run(struct collector_config *cfg, const char *config_path)
 	cron_stop = 0;
 	if (pthread_create(&cron_tid, NULL, cron_main, NULL) != 0)
 		fatalx("cannot start the cron thread");
+	/* after the notifier, which it feeds; stopped before it */
+	watch_options_init(&wo);
+	wo.emit = watch_emit;
+	wo.emit_arg = notifier;
+	wo.cfg_acquire = watch_cfg_acquire;
+	wo.cfg_release = watch_cfg_release;
+	if (watch_start(store, &wo, &watcher, &err) < 0)
+		log_errorx("notifications: %s; none will be sent", err);
 
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
@@ -326,6 +377,10 @@ serve_run(struct collector_config *cfg, const char *config_path)
 	pthread_cond_signal(&cron_cv);
 	pthread_mutex_unlock(&cron_mu);
 	pthread_join(cron_tid, NULL);
+	watch_stop(watcher);
+	watcher = NULL;
+	notify_stop(notifier);
+	notifier = NULL;
 	store_close(store);
 	store = NULL;
 	cfg_release(current);

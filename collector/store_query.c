@@ -158,45 +158,49 @@ check_tree(json_t *doc, const struct check_now *x)
 
 /* The same object as check_tree, as text.  metrics are stored as the
    compact JSON text the ingest validated, so they are copied as they are. */
+#define JRAW(b, lit) jbuf_raw((b), lit, sizeof(lit) - 1)
 static void
 check_text(struct jbuf *b, const struct check_now *x, int first)
 {
-	static const char *const keys[] = { "agent", "check", "rule", "target", "kind", "title" };
+	static const char *const keys[] = { "{\"agent\":", ",\"check\":", ",\"rule\":",
+	                                    ",\"target\":", ",\"kind\":", ",\"title\":" };
 	sqlite3_stmt *s = x->s, *s2 = x->s2;
 	const char *metrics;
 
-	jbuf_raw(b, first ? "{" : ",{", first ? 1 : 2);
+	if (!first)
+		JRAW(b, ",");
 	for (int i = 0; i < 6; i++) {
-		jbuf_key(b, keys[i], i == 0);
+		jbuf_cstr(b, keys[i]);
 		jbuf_str(b, (const char *)sqlite3_column_text(s, i));
 	}
-	jbuf_key(b, "interval", 0);
+	JRAW(b, ",\"interval\":");
 	jbuf_int(b, x->interval);
-	jbuf_key(b, "ts", 0);
+	JRAW(b, ",\"ts\":");
 	if (x->has_ts)
 		jbuf_int(b, x->ts);
 	else
 		jbuf_null(b);
-	jbuf_key(b, "status", 0);
+	JRAW(b, ",\"status\":");
 	jbuf_str(b, status_name(x->now_status));
-	jbuf_key(b, "last_status", 0);
+	JRAW(b, ",\"last_status\":");
 	jbuf_str(b, x->has_ts ? status_name(x->last) : NULL);
-	jbuf_key(b, "message", 0);
+	JRAW(b, ",\"message\":");
 	jbuf_str(b, (const char *)(s2 != NULL ? sqlite3_column_text(s2, 0)
 	                                      : sqlite3_column_text(s, 9)));
-	jbuf_key(b, "metrics", 0);
+	JRAW(b, ",\"metrics\":");
 	metrics = (const char *)(s2 != NULL ? sqlite3_column_text(s2, 1) : sqlite3_column_text(s, 10));
 	if (metrics != NULL && *metrics != '\0')
 		jbuf_cstr(b, metrics);
 	else
 		jbuf_null(b);
-	jbuf_key(b, "since", 0);
+	JRAW(b, ",\"since\":");
 	if (x->has_since)
 		jbuf_int(b, x->since);
 	else
 		jbuf_null(b);
-	jbuf_raw(b, "}", 1);
+	JRAW(b, "}");
 }
+#undef JRAW
 
 /* The checks query, into doc (a JSON array) or b (text). */
 static int

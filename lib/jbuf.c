@@ -40,10 +40,8 @@ jbuf_take(struct jbuf *b, size_t *len_r)
 }
 
 static void
-reserve(struct jbuf *b, size_t n)
+grow(struct jbuf *b, size_t n)
 {
-	if (b->len + n + 1 <= b->cap)
-		return;
 	while (b->len + n + 1 > b->cap)
 		b->cap *= 2;
 	b->p = xrealloc(b->p, b->cap);
@@ -52,7 +50,8 @@ reserve(struct jbuf *b, size_t n)
 void
 jbuf_raw(struct jbuf *b, const char *s, size_t n)
 {
-	reserve(b, n);
+	if (b->len + n + 1 > b->cap)
+		grow(b, n);
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
