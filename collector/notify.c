@@ -893,7 +893,8 @@ notify_emit(struct notifier *n, const struct notify_event *ev, const char **erro
 	a.dests = xcalloc(n->nfilters + 1, sizeof(*a.dests));
 	for (size_t i = 0; i < n->nfilters; i++)
 		if ((n->filters[i].events & notify_kind_event(ev->kind)) != 0 &&
-		    ev->severity >= n->filters[i].min_severity)
+		    status_severity_rank(ev->severity) >=
+		        status_severity_rank(n->filters[i].min_severity))
 			a.dests[a.ndests++] = xstrdup(n->filters[i].name);
 	pthread_mutex_unlock(&n->mu);
 	d = event_desc(ev);

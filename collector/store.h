@@ -117,6 +117,20 @@ json_t *store_q_agents(struct store *st, int64_t now, const char **error_r);
    "since" = start of the current run. */
 json_t *store_q_checks(struct store *st, const char *agent, const char *status, int64_t now,
 		       const char **error_r);
+/* A check's state now as store_q_checks describes it, for code that walks
+   every check without building a document.  Strings are valid during the
+   callback only. */
+struct store_check_now {
+	const char *agent, *check, *message;
+	int64_t interval;
+	int status;             /* now: MX_NODATA when stale */
+	int has_ts, has_since;
+	int64_t ts, since;
+};
+typedef void (*store_check_fn)(void *arg, const struct store_check_now *c);
+/* Call fn for every check (sorted by agent then check), in one snapshot. */
+int store_scan_checks(struct store *st, int64_t now, store_check_fn fn, void *arg,
+		      const char **error_r);
 /* The same document as JSON text (malloc'd, NUL-terminated, with a final
    newline), written row by row: what the API serves. */
 int store_q_checks_text(struct store *st, const char *agent, const char *status, int64_t now,

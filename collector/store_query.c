@@ -202,10 +202,38 @@ check_text(struct jbuf *b, const struct check_now *x, int first)
 }
 #undef JRAW
 
-/* The checks query, into doc (a JSON array) or b (text). */
+/* The same row for a store_scan_checks callback. */
+static void
+check_call(store_check_fn fn, void *arg, const struct check_now *x)
+{
+	sqlite3_stmt *s = x->s, *s2 = x->s2;
+	struct store_check_now c;
+
+	c.agent = (const char *)sqlite3_column_text(s, 0);
+	c.check = (const char *)sqlite3_column_text(s, 1);
+	c.message = (const char *)(s2 != NULL ? sqlite3_column_text(s2, 0)
+	                                      : sqlite3_column_text(s, 9));
+	c.interval = x->interval;
+	c.status = x->now_status;
+	c.has_ts = x->has_ts;
+	c.ts = x->ts;
+	c.has_since = x->has_since;
+	c.since = x->since;
+	fn(arg, &c);
+}
+
+/* Where q_checks puts each row: a JSON array, text, or a callback. */
+struct q_out {
+	json_t *doc;
+	struct jbuf *b;
+	store_check_fn fn;
+	void *arg;
+};
+
+/* The checks query, into out. */
 static int
-q_checks(struct store *st, const char *agent, const char *status, int64_t now, json_t *doc,
-         struct jbuf *b, const char **error_r)
+q_checks(struct store *st, const char *agent, const char *status, int64_t now,
+         const struct q_out *out, const char **error_r)
 {
 	struct store_reader *r;
 	struct store_tail_row *t = NULL;
@@ -272,10 +300,12 @@ q_checks(struct store *st, const char *agent, const char *status, int64_t now, j
 			x.since = x.has_ts ? x.ts + store_stale_with(mult, fixed, x.interval) : run.until;
 		else
 			x.since = run.start;
-		if (doc != NULL)
-			check_tree(doc, &x);
+		if (out->doc != NULL)
+			check_tree(out->doc, &x);
+		else if (out->b != NULL)
+			check_text(out->b, &x, nout == 0);
 		else
-			check_text(b, &x, nout == 0);
+			check_call(out->fn, out->arg, &x);
 		nout++;
 	}
 	free(t);
@@ -293,8 +323,9 @@ store_q_checks(struct store *st, const char *agent, const char *status, int64_t 
                const char **error_r)
 {
 	json_t *doc = json_array();
+	struct q_out out = {.doc = doc};
 
-	if (q_checks(st, agent, status, now, doc, NULL, error_r) < 0) {
+	if (q_checks(st, agent, status, now, &out, error_r) < 0) {
 		json_decref(doc);
 		return NULL;
 	}
@@ -306,16 +337,26 @@ store_q_checks_text(struct store *st, const char *agent, const char *status, int
                     char **text_r, size_t *len_r, const char **error_r)
 {
 	struct jbuf b;
+	struct q_out out = {.b = &b};
 
 	jbuf_init(&b);
 	jbuf_raw(&b, "[", 1);
-	if (q_checks(st, agent, status, now, NULL, &b, error_r) < 0) {
+	if (q_checks(st, agent, status, now, &out, error_r) < 0) {
 		jbuf_free(&b);
 		return -1;
 	}
 	jbuf_raw(&b, "]\n", 2);
 	*text_r = jbuf_take(&b, len_r);
 	return 0;
+}
+
+int
+store_scan_checks(struct store *st, int64_t now, store_check_fn fn, void *arg,
+                  const char **error_r)
+{
+	struct q_out out = {.fn = fn, .arg = arg};
+
+	return q_checks(st, NULL, NULL, now, &out, error_r);
 }
 
 /* ---- violations ---- */

@@ -4,7 +4,7 @@
  * hands what changed since the last notification to the emit callback.
  *
  * Per tick: the agents (store_q_agents: up or silent by stale_after), the
- * checks (store_q_checks: the state now, nodata when stale), the
+ * checks (store_scan_checks: the state now, nodata when stale), the
  * maintenance windows active now (maint_load for [now, now + 1) and the
  * config's), each service's state from its components, and every
  * budget_every_s the month's SLA figures (slarun_month).  The last
@@ -353,26 +353,10 @@ fmt_utc(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-/* ok < warning < unknown < critical; nodata counts as unknown. */
-static int
-sev_rank(int status)
-{
-	switch (status) {
-	case MX_OK:
-		return 0;
-	case MX_WARNING:
-		return 1;
-	case MX_CRITICAL:
-		return 3;
-	default:
-		return 2;
-	}
-}
-
 static int
 check_severity(int old, int new)
 {
-	int w = sev_rank(old) >= sev_rank(new) ? old : new;
+	int w = status_severity_rank(old) >= status_severity_rank(new) ? old : new;
 
 	return w == MX_NODATA ? MX_UNKNOWN : w;
 }
@@ -527,20 +511,26 @@ membership(struct tick *t, struct wentry *e, const char *agent, const char *chec
 	e->gen = t->w->gen;
 }
 
+/* A check as the tick sees it (copied out of store_scan_checks). */
+struct wcheck {
+	char *agent, *check, *message;
+	int64_t interval, ts, since;
+	int status, has_ts, has_since;
+};
+
 static void
-check_one(struct tick *t, const json_t *c)
+check_one(struct tick *t, const struct wcheck *c)
 {
 	struct watcher *w = t->w;
-	const char *agent = jstr(c, "agent"), *check = jstr(c, "check");
-	const char *sname = jstr(c, "status"), *message = jstr(c, "message");
-	const json_t *jsince = json_object_get(c, "since");
+	const char *agent = c->agent, *check = c->check;
+	const char *sname = status_name(c->status), *message = c->message;
 	const struct wagent *a;
 	struct wentry *e;
 	struct notify_event ev;
-	int status, old, in_maint = 0;
+	int status = c->status, old, in_maint = 0;
 	char msg[512], when[32];
 
-	if (agent == NULL || check == NULL || sname == NULL || (status = status_parse(sname)) < 0)
+	if (agent == NULL || check == NULL)
 		return;
 	a = agent_find(t, agent);
 	e = wmap_get(&w->map, mkkey(w, "check", agent, check));
@@ -563,9 +553,7 @@ check_one(struct tick *t, const json_t *c)
 		return;
 	if (e->state[0] == '\0') {
 		if (status == MX_OK)
-			record(w, e, sname,
-			       json_is_integer(jsince) ? json_integer_value(jsince) : t->now, NULL,
-			       NULL);
+			record(w, e, sname, c->has_since ? c->since : t->now, NULL, NULL);
 		if (status == MX_OK || status == MX_NODATA)
 			return;
 		old = MX_NODATA;
@@ -581,13 +569,11 @@ check_one(struct tick *t, const json_t *c)
 	ev.check = check;
 	ev.old_state = status_name(old);
 	ev.new_state = sname;
-	ev.time = json_is_integer(jsince) ? json_integer_value(jsince) : t->now;
+	ev.time = c->has_since ? c->since : t->now;
 	ev.severity = check_severity(old, status);
 	if (status == MX_NODATA) {
-		json_t *ts = json_object_get(c, "ts");
-
-		if (json_is_integer(ts)) {
-			fmt_utc(json_integer_value(ts), when, sizeof(when));
+		if (c->has_ts) {
+			fmt_utc(c->ts, when, sizeof(when));
 			snprintf(msg, sizeof(msg),
 			         "no fresh result from %s for %s (the last at %s)", agent, check,
 			         when);
@@ -768,12 +754,51 @@ mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+struct wchecks {
+	struct wcheck *v;
+	size_t n, cap;
+};
+
+static void
+wcheck_add(void *arg, const struct store_check_now *c)
+{
+	struct wchecks *cv = arg;
+	struct wcheck *x;
+
+	if (c->agent == NULL || c->check == NULL)
+		return;
+	cv->v = xgrow(cv->v, &cv->cap, cv->n + 1, sizeof(*cv->v));
+	x = &cv->v[cv->n++];
+	x->agent = xstrdup(c->agent);
+	x->check = xstrdup(c->check);
+	x->message = c->message != NULL ? xstrdup(c->message) : NULL;
+	x->interval = c->interval;
+	x->ts = c->ts;
+	x->since = c->since;
+	x->status = c->status;
+	x->has_ts = c->has_ts;
+	x->has_since = c->has_since;
+}
+
+static void
+wchecks_free(struct wchecks *cv)
+{
+	for (size_t i = 0; i < cv->n; i++) {
+		free(cv->v[i].agent);
+		free(cv->v[i].check);
+		free(cv->v[i].message);
+	}
+	free(cv->v);
+	memset(cv, 0, sizeof(*cv));
+}
+
 int
 watch_tick(struct watcher *w, int64_t now, const char **error_r)
 {
 	struct tick t;
 	struct maint_set ms;
-	json_t *agents = NULL, *checks = NULL, *x;
+	json_t *agents = NULL, *x;
+	struct wchecks cv = {0};
 	const char *err = NULL;
 	int64_t t0 = mono_us();
 	size_t i;
@@ -790,14 +815,15 @@ watch_tick(struct watcher *w, int64_t now, const char **error_r)
 		*error_r = werr("agents: %s", err != NULL ? err : "failed");
 		return -1;
 	}
-	if ((checks = store_q_checks(w->st, NULL, NULL, now, &err)) == NULL) {
+	if (store_scan_checks(w->st, now, wcheck_add, &cv, &err) < 0) {
 		json_decref(agents);
+		wchecks_free(&cv);
 		*error_r = werr("checks: %s", err != NULL ? err : "failed");
 		return -1;
 	}
 	if (maint_load(w->st, now, now + 1, &ms, &err) < 0) {
 		json_decref(agents);
-		json_decref(checks);
+		wchecks_free(&cv);
 		*error_r = werr("maintenance: %s", err != NULL ? err : "failed");
 		return -1;
 	}
@@ -816,11 +842,9 @@ watch_tick(struct watcher *w, int64_t now, const char **error_r)
 	}
 	qsort(t.agents, t.nagents, sizeof(*t.agents), cmp_agent);
 	/* the agent's silence limit comes from its shortest check interval */
-	json_array_foreach(checks, i, x)
-	{
-		struct wagent *a =
-		    jstr(x, "agent") != NULL ? agent_find(&t, jstr(x, "agent")) : NULL;
-		int64_t ival = json_integer_value(json_object_get(x, "interval"));
+	for (i = 0; i < cv.n; i++) {
+		struct wagent *a = agent_find(&t, cv.v[i].agent);
+		int64_t ival = cv.v[i].interval;
 
 		if (a != NULL && ival > 0 && (a->min_interval == 0 || ival < a->min_interval))
 			a->min_interval = ival;
@@ -832,7 +856,8 @@ watch_tick(struct watcher *w, int64_t now, const char **error_r)
 	maint_free(&ms);
 
 	agents_notify(&t);
-	json_array_foreach(checks, i, x) check_one(&t, x);
+	for (i = 0; i < cv.n; i++)
+		check_one(&t, &cv.v[i]);
 	services_notify(&t);
 	if (w->o.budget_every_s == 0 || now >= w->next_budget) {
 		w->next_budget = now + w->o.budget_every_s;
@@ -852,7 +877,7 @@ watch_tick(struct watcher *w, int64_t now, const char **error_r)
 	}
 	free(t.svc);
 	free(t.agents);
-	json_decref(checks);
+	wchecks_free(&cv);
 	json_decref(agents);
 	w->last_tick_us = mono_us() - t0;
 	if (t.error != NULL) {

@@ -23,3 +23,18 @@ status_parse(const char *s)
 			return i;
 	return -1;
 }
+
+int
+status_severity_rank(int status)
+{
+	switch (status) {
+	case MX_OK:
+		return 0;
+	case MX_WARNING:
+		return 1;
+	case MX_CRITICAL:
+		return 3;
+	default:
+		return 2;
+	}
+}

@@ -15,5 +15,8 @@ enum mx_status { MX_OK = 0, MX_WARNING = 1, MX_CRITICAL = 2, MX_UNKNOWN = 3, MX_
 const char *status_name(int status);
 /* The status named s (one of the five names), or -1. */
 int status_parse(const char *s);
+/* How bad a status is for notification thresholds: ok 0 < warning 1 <
+   unknown and nodata 2 < critical 3. */
+int status_severity_rank(int status);
 
 #endif

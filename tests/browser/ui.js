@@ -46,7 +46,7 @@ const PAGES = [
 	{ hash: '#/findings', name: 'findings', expect: ['Critical issues (1)', 'Warnings (1)', 'TLS on submission', 'Offer STARTTLS on the submission port', 'https://www.postfix.org/TLS_README.html', 'DOMAIN.md §4'] },
 	{ hash: '#/sla', name: 'sla', expect: ['Internal mail flow', 'Mailbox access (IMAP)', 'Europe/Berlin', 'Timeline', 'Incidents'] },
 	{ hash: '#/reports', name: 'reports', expect: ['Monthly reports', 'HTML', 'CSV', 'JSON'] },
-	{ hash: '#/maintenance', name: 'maintenance', expect: ['weekly backup window', 'storage migration', 'weekly sun 02:00–03:00', 'config'] },
+	{ hash: '#/maintenance', name: 'maintenance', expect: ['weekly backup window', 'storage migration', 'weekly ' + process.env.FIX_WEEKLY_DAY + ' 02:00–03:00', 'config'] },
 	{ hash: '#/login', name: 'login', expect: ['Password'] }
 ];
 

@@ -45,7 +45,7 @@ curl -s "$URL/status" | grep -q '&lt;script&gt;window.__xss=1&lt;/script&gt;'; o
 
 # the browser part prints its own TAP; its lines are numbered on from here
 N0=$T_N
-UI_USER=$UI_USER UI_PASS=$UI_PASS TOKEN_HUB=$TOKEN_HUB timeout 50 node "$top_srcdir/tests/browser/ui.js" "$URL" > "$W/tap" 2>"$W/err"
+UI_USER=$UI_USER UI_PASS=$UI_PASS TOKEN_HUB=$TOKEN_HUB FIX_WEEKLY_DAY=$FIX_WEEKLY_DAY timeout 50 node "$top_srcdir/tests/browser/ui.js" "$URL" > "$W/tap" 2>"$W/err"
 rc=$?
 while IFS= read -r line; do
 	case $line in

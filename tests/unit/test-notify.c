@@ -260,6 +260,22 @@ test_an_ok_event_goes_only_where_min_severity_is_ok(void **state)
 	assert_int_equal(count(fx, "c"), 1);
 }
 
+/* unknown ranks between warning and critical: it reaches a destination
+   with min_severity warning, not one with critical (the numbers of the
+   statuses, MX_UNKNOWN 3 > MX_CRITICAL 2, must not decide). */
+static void
+test_an_unknown_event_is_below_critical(void **state)
+{
+	struct fx *fx = *state;
+	struct notify_event u = check_event(MX_UNKNOWN, "probe failed");
+
+	start(fx);
+	emit(fx, &u);
+	assert_int_equal(count(fx, "a"), 1);
+	assert_int_equal(count(fx, "b"), 0);
+	assert_int_equal(count(fx, "c"), 0);
+}
+
 static void
 test_kind_event_bits_and_names(void **state)
 {
@@ -624,6 +640,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_emit_queues_one_row_per_destination_that_takes_the_event,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_unknown_event_is_below_critical, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_an_ok_event_goes_only_where_min_severity_is_ok, setup,
 						teardown),
 		cmocka_unit_test(test_kind_event_bits_and_names),
