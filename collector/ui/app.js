@@ -253,8 +253,10 @@
 			const a = Math.max(from, g.start), b = Math.min(to, g.end);
 			if (b <= a)
 				continue;
-			/* short down time stays visible: at least one unit of the 1000 wide */
-			const x = (a - from) / span * W, w = Math.max(g.kind === 'nodata' ? 0.5 : 1.5, (b - a) / span * W);
+			/* short down time stays visible: at least 3 units of the 1000
+			   wide (about 3 px on a page 1000 px wide; one unit is lost in
+			   the antialiasing of a month-long bar) */
+			const x = (a - from) / span * W, w = Math.max(g.kind === 'nodata' ? 0.5 : 3, (b - a) / span * W);
 			svg.append(s('rect', { x: x.toFixed(2), y: 0, width: w.toFixed(2), height: H, class: 'seg-' + String(g.kind).replace(/[^a-z_]/g, '') },
 				s('title', null, g.kind + ': ' + fmtTime(a) + ' – ' + fmtTime(b) + ' (' + fmtDur(b - a) + ')')));
 		}
@@ -322,13 +324,17 @@
 		return h('div', { class: 'ack' }, 'Acknowledged by ', h('strong', null, a.user || '?'), ' at ' + fmtTime(a.at),
 			a.comment ? [': ', h('q', null, a.comment)] : null);
 	}
+	/* withAck(v): the acknowledge button, or null (nobody logged in) */
 	function violationRows(list, withAck) {
-		return list.map((v) => h('tr', { 'data-id': v.id },
-			td(serverLink(v.agent)), td(checkLink(v.agent, v.check, v.title || v.check)),
-			td(status(v.severity)), td(status(v.status)),
-			td(fmtTime(v.start)), td(v.open ? 'open' : fmtTime(v.end)), td(fmtDur(v.duration_s), 'n'),
-			td(v.message || '', 'msg'),
-			withAck ? td([ackText(v.ack), withAck(v)]) : td(ackText(v.ack) || (v.open ? 'no' : '—'))));
+		return list.map((v) => {
+			const ack = ackText(v.ack), btn = withAck ? withAck(v) : null;
+			return h('tr', { 'data-id': v.id },
+				td(serverLink(v.agent)), td(checkLink(v.agent, v.check, v.title || v.check)),
+				td(status(v.severity)), td(status(v.status)),
+				td(fmtTime(v.start)), td(v.open ? 'open' : fmtTime(v.end)), td(fmtDur(v.duration_s), 'n'),
+				td(v.message || '', 'msg'),
+				td(ack || btn ? [ack, btn] : (v.open ? 'no' : '—')));
+		});
 	}
 
 	const overview = {

@@ -2,7 +2,8 @@
 /*
  * screenshots.js - one full-page PNG per page of the web UI.
  * Usage: NODE_PATH=$(npm root -g) node screenshots.js URL OUTDIR
- * (UI_USER / UI_PASS: a user to log in as for the pages with forms).
+ * (UI_USER / UI_PASS: a user to log in as for the pages with forms;
+ * SLA_MONTH: the month the SLA page shows, this month by default).
  */
 'use strict';
 
@@ -16,10 +17,10 @@ const SHOTS = [
 	['overview', '#/overview', 'overview'],
 	['servers', '#/servers', 'servers'],
 	['server', '#/servers/mbx01', 'servers'],
-	['check', '#/check/hub01/queue.deferred%40queue', 'check'],
+	['check', '#/check/hub02/queue.deferred%40queue', 'check'],
 	['violations', '#/violations', 'violations'],
 	['findings', '#/findings', 'findings'],
-	['sla', '#/sla', 'sla'],
+	['sla', '#/sla' + (process.env.SLA_MONTH ? '?month=' + process.env.SLA_MONTH : ''), 'sla'],
 	['reports', '#/reports', 'reports'],
 	['login', '#/login', 'login'],
 	['maintenance', '#/maintenance', 'maintenance']
