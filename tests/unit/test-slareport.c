@@ -36,6 +36,7 @@
 #include "slarun.h"
 #include "store.h"
 #include "testutil.h"
+#include "tu_collector.h"
 #include "xmalloc.h"
 
 #define T_OCT1 INT64_C(1790812800)     /* 2026-10-01 00:00 UTC */
@@ -75,83 +76,19 @@ static const char yaml_fmt[] =
     "reports:\n"
     "  dir: %s/reports\n";
 
-static void
-ingest_agent(struct store *st, const char *agent, int64_t bad_from, int64_t bad_to)
-{
-	struct ingest_result *v = xcalloc(800, sizeof(*v));
-	struct ingest_batch b;
-	const char *err = NULL;
-	int64_t t;
-	size_t n = 0;
-	int dup = -1;
-
-	for (t = T_OCT1; t < T_NOV1; t += 3600) {
-		/* the outage sits between two hourly results */
-		if (t > bad_from && v[n - 1].ts < bad_from) {
-			v[n] = v[n - 1];
-			v[n].ts = bad_from;
-			v[n].status = MX_CRITICAL;
-			n++;
-			v[n] = v[n - 1];
-			v[n].ts = bad_to;
-			v[n].status = MX_OK;
-			n++;
-		}
-		v[n].check = "service.smtp@smtp";
-		v[n].rule = "service.smtp";
-		v[n].target = "smtp";
-		v[n].kind = "health";
-		v[n].title = "SMTP answers";
-		v[n].message = "";
-		v[n].status = MX_OK;
-		v[n].ts = t;
-		v[n].interval = 3600;
-		n++;
-	}
-	memset(&b, 0, sizeof(b));
-	b.agent = agent;
-	b.site = "hq";
-	b.roles = "[\"hub-transport\"]";
-	b.stream = "stream-1";
-	b.batch = 1;
-	b.received = T_NOV1;
-	b.results = v;
-	b.n = n;
-	if (store_ingest(st, &b, &dup, &err) < 0)
-		fail_msg("store_ingest: %s", err);
-	assert_int_equal(dup, 0);
-	free(v);
-}
-
 static int
 setup(void **state)
 {
 	struct fx *fx = xcalloc(1, sizeof(*fx));
-	struct store_options opt = {.sync_full = 0, .stale_mult = 3};
-	struct cfgerr errs;
-	const char *err = NULL;
-	char *path, *yaml;
+	char *yaml;
 
 	fx->dir = tu_mkdtemp("slareport");
-	path = xasprintf("%s/collector.yaml", fx->dir);
 	yaml = xasprintf(yaml_fmt, fx->dir, fx->dir);
-	tu_write_file(path, yaml);
+	fx->cfg = tu_collector_config(fx->dir, yaml);
 	free(yaml);
-	cfgerr_init(&errs);
-	fx->cfg = collector_config_load(path, &errs);
-	if (fx->cfg == NULL) {
-		cfgerr_print(&errs, stderr);
-		fail_msg("config refused");
-	}
-	cfgerr_free(&errs);
-	free(path);
-	if (caltime_set_zone(fx->cfg->timezone, &err) < 0)
-		fail_msg("zone: %s", err);
-	collector_config_localize(fx->cfg);
-	if (store_open(fx->cfg->database, &opt, &fx->st, &err) < 0)
-		fail_msg("store_open: %s", err);
-	ingest_agent(fx->st, "hub1", T_OUT1, T_OUT1_END);
-	ingest_agent(fx->st, "hub2", T_PLAN, T_PLAN_END);
+	fx->st = tu_collector_store(fx->cfg);
+	tu_ingest_hourly_smtp(fx->st, "hub1", T_OCT1, T_NOV1, T_OUT1, T_OUT1_END);
+	tu_ingest_hourly_smtp(fx->st, "hub2", T_OCT1, T_NOV1, T_PLAN, T_PLAN_END);
 	*state = fx;
 	return 0;
 }

@@ -34,6 +34,7 @@
 #include "notify.h"
 #include "store.h"
 #include "testutil.h"
+#include "tu_collector.h"
 #include "watch.h"
 #include "xmalloc.h"
 
@@ -169,30 +170,14 @@ static int
 setup(void **state)
 {
 	struct fx *fx = xcalloc(1, sizeof(*fx));
-	struct store_options opt = {.sync_full = 0, .stale_mult = 3};
-	struct cfgerr errs;
-	const char *err = NULL;
-	char *path, *yaml;
+	char *yaml;
 
 	pthread_mutex_init(&fx->mu, NULL);
 	fx->dir = tu_mkdtemp("watch");
-	path = xasprintf("%s/collector.yaml", fx->dir);
 	yaml = xasprintf(yaml_fmt, fx->dir);
-	tu_write_file(path, yaml);
+	fx->cfg = tu_collector_config(fx->dir, yaml);
 	free(yaml);
-	cfgerr_init(&errs);
-	fx->cfg = collector_config_load(path, &errs);
-	if (fx->cfg == NULL) {
-		cfgerr_print(&errs, stderr);
-		fail_msg("config refused");
-	}
-	cfgerr_free(&errs);
-	free(path);
-	if (caltime_set_zone(fx->cfg->timezone, &err) < 0)
-		fail_msg("zone: %s", err);
-	collector_config_localize(fx->cfg);
-	if (store_open(fx->cfg->database, &opt, &fx->st, &err) < 0)
-		fail_msg("store_open: %s", err);
+	fx->st = tu_collector_store(fx->cfg);
 	*state = fx;
 	return 0;
 }
