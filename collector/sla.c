@@ -90,8 +90,8 @@ struct sweep {
 	int in_incident;
 };
 
-static int
-comp_state(const struct sla_policy *p, int status)
+int
+sla_component_state(const struct sla_policy *p, int status)
 {
 	switch (status) {
 	case MX_OK:
@@ -126,10 +126,10 @@ src_advance(struct sweep *w, struct src *s, int64_t t)
 		while (i < n && v[i].end <= t)
 			i++;
 		if (i < n && v[i].start <= t) {
-			st = comp_state(&w->in->policy, v[i].status);
+			st = sla_component_state(&w->in->policy, v[i].status);
 			while (i + 1 < n && v[i + 1].start == v[i].end &&
 			       v[i + 1].end > v[i + 1].start &&
-			       comp_state(&w->in->policy, v[i + 1].status) == st)
+			       sla_component_state(&w->in->policy, v[i + 1].status) == st)
 				i++;
 			s->next = v[i].end;
 		} else {
@@ -205,25 +205,31 @@ first_span_after(const struct sla_span *v, size_t n, int64_t t)
 
 /* ---- accounting ---- */
 
-static int
-service_state(const struct sweep *w)
+int
+sla_service_state(int require, size_t up, size_t down, size_t nd)
 {
-	size_t up = w->count[SLA_UP], down = w->count[SLA_DOWN], nd = w->count[SLA_NODATA];
-	int req = w->in->require;
-
-	if (w->in->ncomps == 0)
+	if (up + down + nd == 0)
 		return SLA_NODATA;
-	if (req == SLA_REQUIRE_ANY)
+	if (require == SLA_REQUIRE_ANY)
 		return up > 0 ? SLA_UP : nd > 0 ? SLA_NODATA : SLA_DOWN;
-	if (req >= 1) {
-		if (up >= (size_t)req)
+	if (require >= 1) {
+		if (up >= (size_t)require)
 			return SLA_UP;
-		if (up + nd < (size_t)req)
+		if (up + nd < (size_t)require)
 			return SLA_DOWN;
 		return SLA_NODATA;
 	}
 	/* SLA_REQUIRE_ALL (and any other value) */
 	return down > 0 ? SLA_DOWN : nd > 0 ? SLA_NODATA : SLA_UP;
+}
+
+static int
+service_state(const struct sweep *w)
+{
+	if (w->in->ncomps == 0)
+		return SLA_NODATA;
+	return sla_service_state(w->in->require, w->count[SLA_UP], w->count[SLA_DOWN],
+	                         w->count[SLA_NODATA]);
 }
 
 static void

@@ -36,6 +36,13 @@ void sla_policy_default(struct sla_policy *p);
 /* Names as in the config: "up" "down" "nodata" / "exclude" "up" "down" /
    "exclude" "up" "count". */
 const char *sla_comp_state_name(int s);
+/* SPEC 3.4: the component state (enum sla_comp_state) of a check in
+   status (MX_*) under policy p. */
+int sla_component_state(const struct sla_policy *p, int status);
+/* SPEC 3.4: the service state (enum sla_comp_state) of a service with
+   require (SLA_REQUIRE_ALL / _ANY / N) whose components are up, down and
+   nodata in these numbers; no component at all is nodata. */
+int sla_service_state(int require, size_t up, size_t down, size_t nodata);
 const char *sla_nodata_policy_name(int p);
 const char *sla_maint_policy_name(int p);
 

@@ -469,23 +469,6 @@ name_add(char **buf, size_t *len, size_t *cap, const char *agent, const char *ch
 	}
 }
 
-static int
-comp_state(const struct cc_service *svc, int status)
-{
-	switch (status) {
-	case MX_OK:
-		return SLA_UP;
-	case MX_CRITICAL:
-		return SLA_DOWN;
-	case MX_WARNING:
-		return svc->policy.warning;
-	case MX_UNKNOWN:
-		return svc->policy.unknown;
-	default:
-		return SLA_NODATA;
-	}
-}
-
 /* The services check belongs to, worked out once per configuration. */
 static void
 membership(struct tick *t, struct wentry *e, const char *agent, const char *check)
@@ -537,7 +520,7 @@ check_one(struct tick *t, const struct wcheck *c)
 	membership(t, e, agent, check);
 	for (size_t k = 0; k < e->nsvcs; k++) {
 		struct wsvc *s = &t->svc[e->svcs[k]];
-		int cs = comp_state(&t->cfg->services[e->svcs[k]], status);
+		int cs = sla_component_state(&t->cfg->services[e->svcs[k]].policy, status);
 
 		s->count[cs]++;
 		if (cs == SLA_DOWN)
@@ -588,25 +571,6 @@ check_one(struct tick *t, const struct wcheck *c)
 		record(w, e, sname, ev.time, ev.message, NULL);
 }
 
-static int
-service_state(const struct cc_service *svc, const struct wsvc *s)
-{
-	size_t up = s->count[SLA_UP], down = s->count[SLA_DOWN], nd = s->count[SLA_NODATA];
-
-	if (up + down + nd == 0)
-		return SLA_NODATA;
-	if (svc->require == SLA_REQUIRE_ANY)
-		return up > 0 ? SLA_UP : nd > 0 ? SLA_NODATA : SLA_DOWN;
-	if (svc->require >= 1) {
-		if (up >= (size_t)svc->require)
-			return SLA_UP;
-		if (up + nd < (size_t)svc->require)
-			return SLA_DOWN;
-		return SLA_NODATA;
-	}
-	return down > 0 ? SLA_DOWN : nd > 0 ? SLA_NODATA : SLA_UP;
-}
-
 static void
 services_notify(struct tick *t)
 {
@@ -615,7 +579,8 @@ services_notify(struct tick *t)
 	for (size_t i = 0; i < t->cfg->nservices; i++) {
 		const struct cc_service *svc = &t->cfg->services[i];
 		const struct wsvc *s = &t->svc[i];
-		int state = service_state(svc, s);
+		int state = sla_service_state(svc->require, s->count[SLA_UP], s->count[SLA_DOWN],
+		                              s->count[SLA_NODATA]);
 		const char *name;
 		struct wentry *e;
 		struct notify_event ev;
