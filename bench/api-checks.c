@@ -137,7 +137,8 @@ getter(const char *url, struct buf *b)
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, b != NULL ? collect : discard);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, NULL);
+	/* BENCH_GZIP=1: ask for gzip, as browsers do (curl unpacks) */
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, getenv("BENCH_GZIP") != NULL ? "gzip" : NULL);
 	return c;
 }
 

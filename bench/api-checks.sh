@@ -3,7 +3,8 @@
 # 10,000 checks.  Starts a collector of this build tree on a temporary
 # database and port, feeds it 10,000 checks through the ingest API and
 # lets four keep-alive clients read the list (bench/api-checks.c).
-#   BENCH_SECONDS (default 10), BENCH_CHECKS (10000), BENCH_THREADS (4)
+#   BENCH_SECONDS (default 10), BENCH_CHECKS (10000), BENCH_THREADS (4),
+#   BENCH_GZIP (set: the clients ask for gzip, as browsers do)
 set -e
 : "${top_builddir:?}" "${top_srcdir:?}"
 COLLECTOR="$top_builddir/collector/mxsla-collector"

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <zlib.h>
 
 #include "http.h"
 #include "log.h"
@@ -188,15 +189,88 @@ method_bit(const char *m)
 	return 0;
 }
 
+/* ---- compression ---- */
+
+#define GZIP_MIN 1024  /* smaller answers gain nothing worth the CPU */
+
+/* 1 when the client's Accept-Encoding takes gzip: a "gzip" (or "*")
+   element whose q parameter, if any, is not 0. */
+static int
+accepts_gzip(struct http_req *r)
+{
+	const char *h = http_req_header(r, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+
+	while (h != NULL && *h != '\0') {
+		size_t n, len;
+		const char *q;
+
+		h += strspn(h, " \t,");
+		len = strcspn(h, ",");           /* this element */
+		n = strcspn(h, " \t;,");         /* its coding */
+		if ((n == 4 && strncasecmp(h, "gzip", 4) == 0) || (n == 1 && *h == '*')) {
+			for (q = h + n; q < h + len; q++)
+				if ((*q == 'q' || *q == 'Q') && q[1] == '=' && q > h && (q[-1] == ';' ||
+				    q[-1] == ' ' || q[-1] == '\t'))
+					return strtod(q + 2, NULL) > 0;
+			return 1;
+		}
+		h += len;
+	}
+	return 0;
+}
+
+static int
+compressible(const char *type)
+{
+	return strncmp(type, "application/json", 16) == 0 || strncmp(type, "text/", 5) == 0 ||
+	       strncmp(type, "image/svg+xml", 13) == 0;
+}
+
+/* Replace the body by its gzip form when the client takes it and it is
+   worth it; 1 when it did.  Level 1: on large JSON answers it keeps most
+   of the gain (a tenth of the size) for a fifth of the CPU of level 6. */
+static int
+gzip_body(struct http_req *r)
+{
+	z_stream z;
+	unsigned char *out;
+	size_t cap;
+	int rc;
+
+	if (r->rlen < GZIP_MIN || !compressible(r->rtype) || !accepts_gzip(r))
+		return 0;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	cap = deflateBound(&z, (uLong)r->rlen);
+	out = xmalloc(cap);
+	z.next_in = (unsigned char *)r->rbody;
+	z.avail_in = (uInt)r->rlen;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	rc = deflate(&z, Z_FINISH);
+	if (rc != Z_STREAM_END || z.total_out >= r->rlen) {
+		deflateEnd(&z);
+		free(out);
+		return 0;
+	}
+	free(r->rbody);
+	r->rbody = (char *)out;
+	r->rlen = z.total_out;
+	deflateEnd(&z);
+	return 1;
+}
+
 static enum MHD_Result
 queue_reply(struct http_req *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	int csp = 0, cache = 0;
+	int csp = 0, cache = 0, gzipped;
 
 	if (r->status == 0)
 		http_reply_error(r, 500, "internal error: no answer", NULL);
+	gzipped = r->rlen > 0 && r->rlen <= UINT32_MAX && gzip_body(r);
 	if (r->rlen > 0) {
 		resp = MHD_create_response_from_buffer(r->rlen, r->rbody, MHD_RESPMEM_MUST_FREE);
 		if (resp != NULL)
@@ -207,6 +281,10 @@ queue_reply(struct http_req *r)
 	if (resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->rtype);
+	if (gzipped)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	if (r->rlen >= GZIP_MIN || gzipped)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
@@ -215,6 +293,16 @@ queue_reply(struct http_req *r)
 			csp = 1;
 		if (strcasecmp(r->hname[i], "Cache-Control") == 0)
 			cache = 1;
+		if (gzipped && strcasecmp(r->hname[i], "ETag") == 0 && r->hvalue[i][0] == '"') {
+			/* another representation of the same content: a weak
+			   validator (RFC 9110 8.8.3), which If-None-Match still
+			   matches */
+			char *weak = xasprintf("W/%s", r->hvalue[i]);
+
+			MHD_add_response_header(resp, r->hname[i], weak);
+			free(weak);
+			continue;
+		}
 		MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
 	}
 	if (!cache)

@@ -19,6 +19,8 @@
  * otherwise the connection is closed after the answer.
  *
  * Replies: a handler sets exactly one reply; the first one set wins.
+ * A text or JSON reply of 1 KB or more goes out gzip-compressed when the
+ * client's Accept-Encoding takes gzip (with Vary: Accept-Encoding).
  * Every reply carries X-Content-Type-Options: nosniff, X-Frame-Options:
  * DENY, Referrer-Policy: no-referrer and, unless the handler set its own,
  * Cache-Control: no-store and a Content-Security-Policy that allows

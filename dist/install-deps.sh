@@ -8,7 +8,7 @@ echo "postfix postfix/mailname string mxsla-test.localdomain" | debconf-set-sele
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config make gcc \
 	libyaml-dev libpcre2-dev libjansson-dev libcurl4-openssl-dev \
-	libssl-dev libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsnmp-dev \
+	libssl-dev libsqlite3-dev libmicrohttpd-dev libcmocka-dev libsnmp-dev zlib1g-dev \
 	postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd \
 	monitoring-plugins-basic e2fsprogs jq procps psmisc openssl ca-certificates postgresql \
 	valgrind sqlite3 tzdata curl libcrypt-dev \

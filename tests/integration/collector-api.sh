@@ -9,7 +9,7 @@
 need curl jq sqlite3
 COLLECTOR="$top_builddir/collector/mxsla-collector"
 [ -x "$COLLECTOR" ] || skip_all "mxsla-collector not built"
-plan 47
+plan 53
 
 mktmp W
 PORT=$(free_port)
@@ -131,6 +131,24 @@ is "$(curl -s -o /dev/null -w '%{http_code}' "$U/healthz")" 200 "/healthz: 200"
 curl -s -D "$W/hdr" -o /dev/null "$U/api/v1/checks"
 grep -qi '^X-Content-Type-Options: nosniff' "$W/hdr" && grep -qi '^Cache-Control: no-store' "$W/hdr"
 ok $? "security headers on a query answer"
+# gzip for clients that take it: a large asset comes out compressed, the
+# same bytes once unpacked, with Vary and a weak ETag that still gives 304
+hv() { grep -i "^$2:" "$1" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+curl -s -D "$W/hz" -o "$W/app.js.gz" -H 'Accept-Encoding: gzip, deflate' "$U/ui/app.js"
+gunzip -c "$W/app.js.gz" 2>/dev/null | cmp -s - "$top_srcdir/collector/ui/app.js" &&
+	[ "$(stat -c %s "$W/app.js.gz")" -lt "$(stat -c %s "$top_srcdir/collector/ui/app.js")" ]
+ok $? "Accept-Encoding: gzip: the asset comes compressed and unpacks to the file"
+is "$(hv "$W/hz" content-encoding) | $(hv "$W/hz" vary) | $(hv "$W/hz" etag | cut -c1-3)" \
+	'gzip | Accept-Encoding | W/"' "Content-Encoding gzip, Vary: Accept-Encoding, a weak ETag"
+is "$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' \
+	-H "If-None-Match: $(hv "$W/hz" etag)" "$U/ui/app.js")" 304 "the weak ETag gives 304"
+curl -s -D "$W/hz" -o "$W/plain" -H 'Accept-Encoding: gzip;q=0, identity' "$U/ui/app.js"
+cmp -s "$W/plain" "$top_srcdir/collector/ui/app.js" && [ -z "$(hv "$W/hz" content-encoding)" ]
+ok $? "gzip;q=0 refuses it: the asset comes as it is"
+curl -s -D "$W/hz" -o /dev/null -H 'Accept-Encoding: gzip' "$U/healthz"
+is "$(hv "$W/hz" content-encoding)" "" "a small answer is not compressed"
+is "$(curl -s --compressed "$U/api/v1/checks?agent=mbx01" | jq -r '.[0].check')" "queue.deferred@queue" \
+	"a JSON answer through curl --compressed"
 is "$(curl -s "$U/api/v1/checks?agent=mbx01" | jq -r '.[0].check + " " + .[0].status')" \
 	"queue.deferred@queue warning" "/api/v1/checks lists the check in warning"
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$U/api/v1/checks")" 405 "POST to a query endpoint: 405"
