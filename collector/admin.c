@@ -11,10 +11,12 @@
  *   DELETE /api/v1/maintenance/ID
  *
  * Every write passes write_precheck before its body is read: an Origin
- * (or Sec-Fetch-Site) from elsewhere is 403, no live session 401, an
- * X-CSRF-Token that is not the session's 403, a body that is not JSON
- * 415.  Read-only views (every GET) stay open.  Logins, failed logins
- * (never the password) and every write are logged with the user.
+ * (or Sec-Fetch-Site) from elsewhere is 403, no ui.users 403, no live
+ * session 401, an X-CSRF-Token that is not the session's 403, a body that
+ * is not JSON 415.  Read-only views (every GET) stay open.  Logins, failed
+ * logins (never the password) and every write are logged with the user;
+ * whatever of a body reaches the log or the UI is free of control
+ * characters (text_ok, SERVICE_CHARS).
  *
  * Not here: password hashes, sessions and throttling (auth.c), storage
  * (store_admin.c), how windows count in the SLA (maint.c, slarun.c).
@@ -40,8 +42,15 @@
 #define COMMENT_MAX 1000         /* characters */
 #define SERVICES_MAX 100
 #define SERVICE_LEN_MAX 200
-/* instants accepted as epoch seconds: up to the year 2100 */
+/* instants accepted (epoch seconds or wall clock): 1970 to the year 2100 */
 #define EPOCH_MAX INT64_C(4102444800)
+/* a longer window is almost always a typo in a year, and would silently
+   wipe out a service's down time for all of it */
+#define WINDOW_MAX_S (366 * 86400)
+/* the characters of service ids (A-Z a-z 0-9 . _ -) and of fnmatch globs */
+#define SERVICE_CHARS                                                                              \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-*?[]!^"
+#define MSG_DISABLED "login is disabled: ui.users is empty"
 
 #define MSG_LOGIN "login required"
 #define MSG_CSRF "missing or wrong CSRF token"
@@ -85,11 +94,46 @@ utf8_chars(const char *s)
 	return n;
 }
 
+/* 1 when s (valid UTF-8, as jansson guarantees) holds at most max
+   characters and no control character: C0 (but '\n' and '\t' when
+   lines is set), DEL, C1, the line and paragraph separators U+2028/9 and
+   the bidirectional embeddings, overrides and isolates U+202A-E and
+   U+2066-9.  Comments and reasons end up in the UI, in reports and
+   (through whoever reads the database) in logs: a stray CR, escape
+   sequence or override could forge a line or make text read backwards. */
+static int
+text_ok(const char *s, int max, int lines)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (utf8_chars(s) > max)
+		return 0;
+	for (; *p != '\0'; p++) {
+		if (*p < 0x20 && !(lines && (*p == '\n' || *p == '\t')))
+			return 0;
+		if (*p == 0x7f)
+			return 0;
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)              /* C1 */
+			return 0;
+		if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xa8 && p[2] <= 0xae) /* U+2028-202E */
+			return 0;
+		if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) /* U+2066-2069 */
+			return 0;
+	}
+	return 1;
+}
+
 /* ---- request checks ---- */
 
 /* 1 when the request may come from a page of this collector: no Origin,
    or one naming the scheme and Host of the request; a browser's
-   Sec-Fetch-Site, when sent, must be same-origin (or none: typed in). */
+   Sec-Fetch-Site, when sent, must be same-origin (or none: typed in).
+   A missing Origin is let through for curl and scripts.  That opens
+   nothing to other sites: a cross-site request from a browser never
+   carries the SameSite=Strict cookie, and a same-site page of another
+   origin (another port, a sibling host) that does get the cookie sends
+   Origin with every POST, PUT and DELETE and cannot read the CSRF token,
+   since no CORS header is ever sent. */
 static int
 origin_ok(struct http_req *r)
 {
@@ -166,6 +210,10 @@ write_precheck(struct http_req *r, void *app)
 	http_req_set_data(r, w, free);
 	if (!origin_ok(r)) {
 		http_reply_error(r, 403, MSG_ORIGIN, NULL);
+		return;
+	}
+	if (ctx_of(r)->cfg->nusers == 0) {
+		http_reply_error(r, 403, MSG_DISABLED, NULL);
 		return;
 	}
 	if (!session_of(r, &w->s, w->token)) {
@@ -268,6 +316,10 @@ login_precheck(struct http_req *r, void *app)
 		http_reply_error(r, 403, MSG_ORIGIN, NULL);
 		return;
 	}
+	if (ctx_of(r)->cfg->nusers == 0) {
+		http_reply_error(r, 403, MSG_DISABLED, NULL);
+		return;
+	}
 	if (!is_json(r)) {
 		http_reply_error(r, 415, "Content-Type must be application/json", NULL);
 		return;
@@ -291,8 +343,9 @@ h_login(struct http_req *r, void *app)
 	static const char *const keys[] = {"user", "password", NULL};
 	const struct collector_config *cfg = ctx_of(r)->cfg;
 	json_t *j = body_object(r), *u, *p;
-	const char *user, *err = NULL;
+	const char *user, *err = NULL, *old;
 	char lname[68], token[AUTH_TOKEN_LEN + 1], csrf[AUTH_TOKEN_LEN + 1];
+	char oldbuf[AUTH_TOKEN_LEN + 1];
 	int64_t now = now_s(), wait;
 	uint64_t tag = 0;
 
@@ -335,6 +388,10 @@ h_login(struct http_req *r, void *app)
 		return;
 	}
 	auth_throttle_success(user);
+	/* the session this browser had, if any, ends: a login always makes a
+	   new token and never keeps one the request brought along */
+	if ((old = auth_cookie_token(http_req_header(r, "Cookie"), oldbuf)) != NULL)
+		auth_session_drop(old);
 	for (size_t i = 0; i < cfg->nusers; i++)
 		if (strcmp(cfg->users[i].name, user) == 0)
 			tag = auth_hash_tag(cfg->users[i].password_hash);
@@ -439,9 +496,11 @@ h_ack(struct http_req *r, void *app)
 		return;
 	}
 	cm = json_object_get(j, "comment");
-	if (!json_is_string(cm) || utf8_chars(json_string_value(cm)) > COMMENT_MAX) {
+	if (!json_is_string(cm) || !text_ok(json_string_value(cm), COMMENT_MAX, 1)) {
 		json_decref(j);
-		http_reply_error(r, 400, "comment must be a string of at most 1000 characters",
+		http_reply_error(r, 400,
+				 "comment must be a string of at most 1000 characters, with no control"
+				 " characters but line breaks and tabs",
 				 "/comment");
 		return;
 	}
@@ -595,8 +654,9 @@ mw_instant(json_t *v, int64_t *t_r)
 		*t_r = (int64_t)x;
 		return 0;
 	}
-	if (json_is_string(v) && json_string_length(v) <= 32)
-		return caltime_parse_datetime(json_string_value(v), t_r);
+	if (json_is_string(v) && json_string_length(v) <= 32 &&
+	    caltime_parse_datetime(json_string_value(v), t_r) == 0)
+		return *t_r < 0 || *t_r > EPOCH_MAX ? -1 : 0;
 	return -1;
 }
 
@@ -629,6 +689,7 @@ mw_parse(struct http_req *r, const struct collector_config *cfg, json_t *j, stru
 
 		snprintf(path, sizeof(path), "/services/%zu", i);
 		if (s == NULL || *s == '\0' || strlen(s) > SERVICE_LEN_MAX ||
+		    strspn(s, SERVICE_CHARS) != strlen(s) ||
 		    (collector_config_service(cfg, s) == NULL && !glob_like(s))) {
 			http_reply_error(r, 400, "not the id of a configured service, nor a glob",
 					 path);
@@ -652,9 +713,15 @@ mw_parse(struct http_req *r, const struct collector_config *cfg, json_t *j, stru
 		http_reply_error(r, 400, "end must be after start", "/end");
 		return -1;
 	}
+	if (m->end - m->start > WINDOW_MAX_S) {
+		http_reply_error(r, 400, "a window lasts at most 366 days", "/end");
+		return -1;
+	}
 	if (reason != NULL && (!json_is_string(reason) ||
-			       utf8_chars(json_string_value(reason)) > REASON_MAX)) {
-		http_reply_error(r, 400, "reason must be a string of at most 500 characters",
+			       !text_ok(json_string_value(reason), REASON_MAX, 0))) {
+		http_reply_error(r, 400,
+				 "reason must be a string of at most 500 characters, with no control"
+				 " characters",
 				 "/reason");
 		return -1;
 	}

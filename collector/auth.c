@@ -129,18 +129,21 @@ dummy_make(void)
 	explicit_bzero(pw, sizeof(pw));
 }
 
-/* 1 when libxcrypt can verify against h. */
+/* 1 when libxcrypt can verify against h and thinks the method strong
+   enough.  Legacy methods (MD5 "$1$", DES, BSDi, SHA-crypt with too few
+   rounds) are refused: a leaked MD5 hash falls to a GPU in hours, and DES
+   only looks at the first 8 characters of a password. */
 static int
 hash_usable(const char *h)
 {
-	int c = crypt_checksalt(h);
-
-	return c == CRYPT_SALT_OK || c == CRYPT_SALT_METHOD_LEGACY || c == CRYPT_SALT_TOO_CHEAP;
+	return crypt_checksalt(h) == CRYPT_SALT_OK;
 }
 
 static void
-badhash_log(const char *user)
+badhash_log(const char *user, const char *h)
 {
+	int c = h != NULL ? crypt_checksalt(h) : CRYPT_SALT_INVALID;
+
 	size_t i;
 
 	pthread_mutex_lock(&badhash_mu);
@@ -148,9 +151,15 @@ badhash_log(const char *user)
 		if (strcmp(badhash_seen[i], user) == 0)
 			break;
 	if (i == BADHASH_MEMO || badhash_seen[i] == NULL) {
-		log_warnx("login: the password_hash of user %s is not a hash this system's crypt(3)"
-			  " supports; that user cannot log in",
-			  user);
+		if (c == CRYPT_SALT_METHOD_LEGACY || c == CRYPT_SALT_TOO_CHEAP)
+			log_warnx("login: the password_hash of user %s uses a weak method"
+				  " (MD5, DES or too few rounds); that user cannot log in until it"
+				  " is replaced by one from mxsla-collector hash-password",
+				  user);
+		else
+			log_warnx("login: the password_hash of user %s is not a hash this"
+				  " system's crypt(3) supports; that user cannot log in",
+				  user);
 		if (i < BADHASH_MEMO)
 			badhash_seen[i] = xstrdup(user);
 	}
@@ -201,7 +210,7 @@ auth_password_ok(const struct collector_config *cfg, const char *user, const cha
 	if (u != NULL && u->password_hash != NULL && hash_usable(u->password_hash))
 		return crypt_matches(password, u->password_hash);
 	if (u != NULL)
-		badhash_log(u->name);
+		badhash_log(u->name, u->password_hash);
 	/* the same work as for a real user, with the answer thrown away */
 	ok = decoy != NULL && crypt_matches(password, decoy);
 	(void)ok;

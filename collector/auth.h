@@ -46,7 +46,10 @@
    unknown user, and a user whose hash libxcrypt cannot use, costs one
    hash computation all the same (against another user's hash, or a hash
    made at first use), so that the time taken does not tell them apart.
-   A hash libxcrypt refuses is logged once per user name. */
+   Only hashes crypt_checksalt(3) calls CRYPT_SALT_OK are used: MD5
+   ("$1$"), DES and other legacy or too cheap settings are refused like
+   malformed ones ("*", "!", "").  A refused hash is logged once per user
+   name, saying which kind it is. */
 int auth_password_ok(const struct collector_config *cfg, const char *user, const char *password);
 
 /* A new crypt(3) hash of password with a random salt and libxcrypt's

@@ -6,10 +6,10 @@
 # exact counter values, /healthz, the query API, check-config on a broken
 # file, SIGHUP with a broken file, SIGTERM.
 . "$(dirname "$0")/lib.sh"
-need curl jq sqlite3
+need curl jq sqlite3 openssl
 COLLECTOR="$top_builddir/collector/mxsla-collector"
 [ -x "$COLLECTOR" ] || skip_all "mxsla-collector not built"
-plan 53
+plan 56
 
 mktmp W
 PORT=$(free_port)
@@ -187,6 +187,7 @@ listen: ["[::1]:$P6", "127.0.0.1:$P4"]
 tls: { cert: $D/localhost-cert.pem, key: $D/localhost-key.pem }
 database: $W/tls.db
 agents: [{ id: mbx01, token_file: $W/mbx01.token }]
+ui: { users: [{ name: admin, password_hash: '$(openssl passwd -6 -salt tlssalt1 tls-pw)' }] }
 EOC
 "$COLLECTOR" -c "$W/tls.yaml" serve > "$W/tls.log" 2>&1 &
 PID=$!
@@ -198,5 +199,17 @@ if [ -e /proc/net/if_inet6 ]; then
 else
 	ok 0 "# SKIP no IPv6 on this host"
 fi
+# the session cookie over HTTPS is Secure; writes from the https origin only
+S="https://127.0.0.1:$P4"
+curl -sk -D "$W/tls.hdr" -o "$W/tls.out" -H 'Content-Type: application/json' \
+	--data-binary '{"user":"admin","password":"tls-pw"}' "$S/api/v1/login"
+COOKIE=$(tr -d '\r' < "$W/tls.hdr" | sed -n 's/^set-cookie: //Ip')
+is "${COOKIE#*;}" " Path=/; HttpOnly; SameSite=Strict; Max-Age=86400; Secure" \
+	"over HTTPS the session cookie is HttpOnly, SameSite=Strict, Path=/ and Secure"
+TLSC=(-H "Cookie: ${COOKIE%%;*}" -H "X-CSRF-Token: $(jq -r .csrf "$W/tls.out")")
+is "$(curl -sk -o /dev/null -w '%{http_code}' -X POST "${TLSC[@]}" -H "Origin: http://127.0.0.1:$P4" "$S/api/v1/logout")" \
+	403 "over HTTPS a write from the http:// origin of the same host and port: 403"
+is "$(curl -sk -o /dev/null -w '%{http_code}' -X POST "${TLSC[@]}" -H "Origin: $S" "$S/api/v1/logout")" \
+	200 "over HTTPS a write from the https:// origin: 200"
 kill -TERM $PID; wait $PID
 done_testing

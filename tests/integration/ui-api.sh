@@ -17,7 +17,7 @@ need curl jq sqlite3 openssl
 COLLECTOR="$top_builddir/collector/mxsla-collector"
 [ -x "$COLLECTOR" ] || skip_all "mxsla-collector not built"
 [ -e /usr/share/zoneinfo/Europe/Berlin ] || skip_all "no tzdata for Europe/Berlin"
-plan 74
+plan 107
 
 mktmp W
 PORT=$(free_port)
@@ -66,7 +66,7 @@ req() {
 	printf ' %s' "$(cat "$W/out")"
 }
 J=(-H 'Content-Type: application/json')
-login() { req POST /api/v1/login "${J[@]}" --data-binary "$(jq -cn --arg u "$1" --arg p "$2" '{user: $u, password: $p}')"; }
+login() { req POST /api/v1/login "${J[@]}" "${@:3}" --data-binary "$(jq -cn --arg u "$1" --arg p "$2" '{user: $u, password: $p}')"; }
 header() { tr -d '\r' < "$W/hdr" | sed -n "s/^$1: //Ip"; }
 
 # ---- session and login ----
@@ -101,6 +101,44 @@ case $TOK in *A) OTHER=${TOK%?}B ;; *) OTHER=${TOK%?}A ;; esac
 is "$(req GET /api/v1/session -H "Cookie: mxsla_session=$OTHER" | cut -d' ' -f2-)" \
 	'{"user":null,"csrf":null,"timezone":"Europe/Berlin","login_enabled":true}' \
 	"a cookie with one character changed is not a session"
+
+# an attacker who plants a cookie of his own choosing in the victim's
+# browser must not find it turned into a session by the victim's login
+PLANTED=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
+r=$(login viewer "$PW_VIEW" -H "Cookie: mxsla_session=$PLANTED")
+NEW=$(header Set-Cookie | sed -n 's/^mxsla_session=\([^;]*\);.*/\1/p')
+is "${r%% *} $([ "${#NEW}" = 43 ] && [ "$NEW" != "$PLANTED" ] && echo fresh)" "200 fresh" \
+	"a login with a planted cookie sets a new token of its own"
+is "$(req GET /api/v1/session -H "Cookie: mxsla_session=$PLANTED" | jq -c .user 2>/dev/null)" null \
+	"the planted token is still nobody after the login"
+# logging in again from a browser that has a session ends that session
+r=$(login viewer "$PW_VIEW" -H "Cookie: mxsla_session=$NEW")
+NEW2=$(header Set-Cookie | sed -n 's/^mxsla_session=\([^;]*\);.*/\1/p')
+is "${r%% *} $([ "${#NEW2}" = 43 ] && [ "$NEW2" != "$NEW" ] && echo fresh)" "200 fresh" \
+	"a second login gets another token"
+is "$(req GET /api/v1/session -H "Cookie: mxsla_session=$NEW" | jq -c .user 2>/dev/null):$(req GET /api/v1/session -H "Cookie: mxsla_session=$NEW2" | jq -c .user 2>/dev/null)" \
+	'null:"viewer"' "the second login ends the session of the cookie it came with"
+
+# ---- security headers on every kind of answer ----
+sechdr() { printf '%s|%s|%s|%s' "$(header X-Content-Type-Options)" "$(header X-Frame-Options)" \
+	"$(header Referrer-Policy)" "$(header Content-Security-Policy | cut -c1-18)"; }
+SEC="nosniff|DENY|no-referrer|default-src 'none'"
+req GET /nosuch > /dev/null
+is "$(sechdr)" "$SEC" "a 404 carries the security headers"
+req POST /api/v1/checks > /dev/null
+is "$(sechdr)" "$SEC" "a 405 carries the security headers"
+req POST /api/v1/maintenance "${J[@]}" --data-binary '{}' > /dev/null
+is "$(sechdr)" "$SEC" "a 401 of the write API carries the security headers"
+req GET / > /dev/null
+ETAG=$(header ETag)
+r=$(req GET / -H "If-None-Match: $ETAG")
+is "${r%% *} $(sechdr) $(header Cache-Control)" "304 $SEC no-cache" \
+	"a 304 of the page carries the security headers and the page's CSP"
+is "$(header Content-Security-Policy)" \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'" \
+	"the page's CSP allows this collector only, no inline script or style, no framing"
+is "$(req GET /ui/app.js -H 'If-None-Match: "nope", W/"other"' | head -c3)" 200 \
+	"an If-None-Match naming other tags gets the asset"
 
 # ---- a month with one outage, fed through the ingest API ----
 export TZ=Europe/Berlin
@@ -163,7 +201,30 @@ bad "{\"services\":[\"mailflow\"],\"start\":1,\"end\":2,\"reason\":\"$(printf 'x
 bad '{"services":["mailflow"],"start":1,"end":2,"extra":1}' /extra "an unknown field: 400"
 bad '[1]' "" "a body that is not an object: 400"
 bad '{"services":["mailflow"],"start":1,' "" "malformed JSON: 400"
+# control characters would break log lines and the UI's one-line fields
+bad '{"services":["mail*\nadmin: user admin deleted maintenance window 1"],"start":1,"end":2}' /services/0 \
+	"a service glob with a newline: 400"
+bad '{"services":["mail* x"],"start":1,"end":2}' /services/0 "a service glob with a space: 400"
+bad '{"services":["mailflow"],"start":1,"end":2,"reason":"a\nb"}' /reason "a reason with a newline: 400"
+bad '{"services":["mailflow"],"start":1,"end":2,"reason":"\u001b[31mred"}' /reason "a reason with an escape character: 400"
+bad '{"services":["mailflow"],"start":1,"end":2,"reason":"a\u0085b"}' /reason "a reason with a C1 control (NEL): 400"
+bad '{"services":["mailflow"],"start":1,"end":2,"reason":"a\u202eb"}' /reason "a reason with a bidi override: 400"
+# bounds of instants and windows
+bad '{"services":["mailflow"],"start":"0001-01-01 00:00","end":"2026-01-01 00:00"}' /start "a start in the year 1: 400"
+bad '{"services":["mailflow"],"start":"2026-01-01 00:00","end":"9999-12-31 23:00"}' /end "an end in the year 9999: 400"
+bad '{"services":["mailflow"],"start":-1,"end":2}' /start "a negative start: 400"
+bad '{"services":["mailflow"],"start":1,"end":99999999999999999999}' "" "an end past 64 bits: 400"
+bad '{"services":["mailflow"],"start":1.5,"end":2}' /start "a start that is not a whole number: 400"
+bad '{"services":["mailflow"],"start":"2026-01-01 00:00","end":"2036-01-01 00:00"}' /end "a window of ten years: 400"
+bad '{"services":["mailflow"],"start":1790000000,"end":'$((1790000000 + 367 * 86400))'}' /end "a window of 367 days: 400"
+bad "{\"services\":[$(printf '"mailflow",%.0s' $(seq 100))\"mailflow\"],\"start\":1,\"end\":2}" /services "101 services: 400"
 is "$(mwcount)" 0 "no bad body stored a window"
+# ids in the path: digits only, no sign, no leading zero, no junk
+for p in 0 -1 01 1x 1/ "1%20" 99999999999999999999 ""; do
+	r=$(req DELETE "/api/v1/maintenance/$p" "${C[@]}" -H "X-CSRF-Token: $CSRF")
+	printf '%s\n' "$p ${r%% *}"
+done > "$W/ids"
+is "$(awk '{print $NF}' "$W/ids" | sort -u | tr '\n' ' ')" "404 " "maintenance ids that are not plain positive numbers: 404"
 
 # ---- add, over the outage ----
 r=$(req POST /api/v1/maintenance "${W_OK[@]}" -H "Origin: $U" --data-binary "$MW")
@@ -218,10 +279,23 @@ is "$(req POST /api/v1/violations/1-5/ack "${W_OK[@]}" --data-binary '{"comment"
 is "$(req POST /api/v1/violations/zzz/ack "${W_OK[@]}" --data-binary '{"comment":"x"}' | cut -c1-3)" \
 	404 "acknowledging a malformed id: 404"
 is "$(req POST "/api/v1/violations/$VID/ack" "${W_OK[@]}" --data-binary '{"comment":5}')" \
-	'400 {"error":"comment must be a string of at most 1000 characters","path":"/comment"}' \
+	'400 {"error":"comment must be a string of at most 1000 characters, with no control characters but line breaks and tabs","path":"/comment"}' \
 	"a comment that is not a string: 400"
+is "$(req POST "/api/v1/violations/$VID/ack" "${W_OK[@]}" --data-binary '{"comment":"bell\u0007"}')" \
+	'400 {"error":"comment must be a string of at most 1000 characters, with no control characters but line breaks and tabs","path":"/comment"}' \
+	"a comment with a control character: 400"
+is "$(req POST "/api/v1/violations/$VID/ack" "${W_OK[@]}" --data-binary '{"comment":"a\r\nb"}' | cut -c1-3)" 400 \
+	"a comment with a carriage return: 400"
 is "$(sqlite3 "$W/mxsla.db" 'SELECT count(*), min(comment) FROM acks')" "1|disk swap <b>" \
-	"the database holds the one acknowledgement"
+	"the database holds the one acknowledgement, unchanged by the refused ones"
+r=$(req POST "/api/v1/violations/$VID/ack" "${W_OK[@]}" --data-binary '{"comment":"two\n\tlines"}')
+is "${r%% *} $(jq -c .ack.comment "$W/out")" '200 "two\n\tlines"' "a comment of two lines with a tab: 200"
+for p in "$VID/ack/" "$VID/ackx" "/ack" "$VID/x/ack" "99999999999999999999-99999999999999999999/ack" \
+	"-1-5/ack" "$VID%00/ack" "$(printf '1%.0s' $(seq 60))/ack"; do
+	r=$(req POST "/api/v1/violations/$p" "${W_OK[@]}" --data-binary '{"comment":"x"}')
+	printf '%s\n' "$p ${r%% *}"
+done > "$W/ids"
+is "$(awk '{print $NF}' "$W/ids" | sort -u | tr '\n' ' ')" "404 " "violation paths with junk, huge or negative ids: 404"
 
 # ---- throttling ----
 codes=""
@@ -257,4 +331,28 @@ ok $? "no password or token appears in the log"
 
 kill -TERM "$PID"; wait "$PID"
 is "$?" 0 "the collector stops cleanly on SIGTERM"
+
+# ---- no ui.users: login is disabled, with a clear answer ----
+P2=$(free_port)
+cat > "$W/nousers.yaml" <<EOC
+listen: 127.0.0.1:$P2
+database: $W/nousers.db
+agents:
+  - { id: mbx01, token_file: $W/mbx01.token }
+services:
+  - { id: mailflow, name: Mail flow, target: 99.9, components: ["mbx01:service.smtp@smtp"] }
+EOC
+"$COLLECTOR" -c "$W/nousers.yaml" serve > "$W/log2" 2>&1 &
+PID2=$!
+cleanup "kill -9 $PID2"
+wait_port "$P2" 10
+U="http://127.0.0.1:$P2"
+is "$(req GET /api/v1/session | cut -d' ' -f2- | jq -c .login_enabled)" false \
+	"without ui.users GET /api/v1/session says login is disabled"
+is "$(login admin "$PW_ADMIN")" '403 {"error":"login is disabled: ui.users is empty"}' \
+	"without ui.users a login is 403 saying so"
+is "$(req POST /api/v1/maintenance "${J[@]}" "${C[@]}" -H "X-CSRF-Token: $CSRF" --data-binary "$MW")" \
+	'403 {"error":"login is disabled: ui.users is empty"}' "without ui.users a write is 403 saying so"
+kill -TERM "$PID2"; wait "$PID2"
+is "$?" 0 "the collector without users stops cleanly on SIGTERM"
 done_testing

@@ -86,6 +86,45 @@ auth_password_ok__unknown_user_or_unusable_hash__refused(void **state)
 	assert_int_equal(auth_password_ok(cfg, "sha", NULL), 0);
 }
 
+/* openssl passwd -1 -salt saltsalt 'correct horse' */
+#define H_MD5 "$1$saltsalt$NuzA7WTAelpl95xgBGWN60"
+/* crypt(3) DES of 'correct horse' with salt "ab": only "correct " counts */
+#define H_DES "abhfCpXqd4GrI"
+/* SHA-256 crypt with 1000 rounds, below libxcrypt's floor */
+#define H_SHA256_CHEAP "$5$rounds=1000$saltsalt$R6e4P8ccT9iMqkYg7Z8YtpId/lfsIfnuPkp8WXposU8"
+
+static void
+auth_password_ok__legacy_or_malformed_hash__refused_even_with_right_password(void **state)
+{
+	static struct cc_user weak[] = {
+		{ (char *)"md5", (char *)H_MD5 },
+		{ (char *)"des", (char *)H_DES },
+		{ (char *)"cheap", (char *)H_SHA256_CHEAP },
+		{ (char *)"star", (char *)"*" },
+		{ (char *)"bang", (char *)"!" },
+		{ (char *)"locked", (char *)"!" H_SHA512 },
+		{ (char *)"empty", (char *)"" },
+		{ (char *)"sha", (char *)H_SHA512 },
+	};
+	struct collector_config cfg;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.users = weak;
+	cfg.nusers = sizeof(weak) / sizeof(weak[0]);
+	assert_int_equal(auth_password_ok(&cfg, "md5", "correct horse"), 0);
+	assert_int_equal(auth_password_ok(&cfg, "des", "correct horse"), 0);
+	assert_int_equal(auth_password_ok(&cfg, "des", "correct "), 0);
+	assert_int_equal(auth_password_ok(&cfg, "cheap", "correct horse"), 0);
+	assert_int_equal(auth_password_ok(&cfg, "star", "*"), 0);
+	assert_int_equal(auth_password_ok(&cfg, "star", ""), 0);
+	assert_int_equal(auth_password_ok(&cfg, "bang", "!"), 0);
+	assert_int_equal(auth_password_ok(&cfg, "locked", "correct horse"), 0);
+	assert_int_equal(auth_password_ok(&cfg, "empty", ""), 0);
+	/* the strong hash beside them still works */
+	assert_int_equal(auth_password_ok(&cfg, "sha", "correct horse"), 1);
+}
+
 static void
 auth_password_ok__no_users__nobody_gets_in(void **state)
 {
@@ -322,6 +361,7 @@ main(void)
 		cmocka_unit_test(auth_password_ok__each_method__right_password_only),
 		cmocka_unit_test(auth_password_ok__unknown_user_or_unusable_hash__refused),
 		cmocka_unit_test(auth_password_ok__no_users__nobody_gets_in),
+		cmocka_unit_test(auth_password_ok__legacy_or_malformed_hash__refused_even_with_right_password),
 		cmocka_unit_test(auth_hash_password__yescrypt__verifies_and_salts_differ),
 		cmocka_unit_test(auth_token_eq__exact_43_characters_only),
 		cmocka_unit_test(auth_cookie_token__among_others__found_and_checked),
