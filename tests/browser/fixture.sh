@@ -96,7 +96,7 @@ fixture_feed() {
 	rs="$rs$(jq -cn --argjson ts "$now" '{check: "bp.tls@smtp", rule: "bp.tls", target: "smtp", kind: "best-practice",
 		ts: $ts, interval: 3600, status: "critical", message: "STARTTLS is not offered on port 587",
 		title: "TLS on submission", advice: "Offer STARTTLS on the submission port (smtpd_tls_security_level = may).",
-		references: ["https://www.postfix.org/TLS_README.html", "DOMAIN.md §4"]}'),"
+		references: ["https://www.postfix.org/TLS_README.html", "DOMAIN.md §4", "javascript:window.__xss=3"]}'),"
 	rs="$rs$(jq -cn --argjson ts "$now" '{check: "bp.backup@store", rule: "bp.backup", target: "store", kind: "best-practice",
 		ts: $ts, interval: 3600, status: "warning", message: "last full backup 3 days ago",
 		title: "Backup age", advice: "Run a full backup at least every 24 hours.", references: ["DOMAIN.md §7"]}')]"

@@ -125,6 +125,17 @@ async function run(ctx) {
 		s.dataset.service + ':' + s.querySelectorAll('svg.bar rect.seg-down').length));
 	ok(JSON.stringify(bars) === '["mailflow:0","imap:1"]', 'the SLA page shows a timeline per service, imap with its down time', JSON.stringify(bars));
 
+	/* a reference from an agent is a link only when it is an http(s) URL */
+	await page.goto(URL_ + '/#/findings');
+	await loaded(page, 'findings');
+	const refs = await page.evaluate(() => ({
+		links: [...document.querySelectorAll('a')].filter((a) => !/^(https?:|#|\/)/.test(a.getAttribute('href') || '#')).length,
+		text: document.body.textContent.includes('javascript:window.__xss=3'),
+		http: !!document.querySelector('a[href="https://www.postfix.org/TLS_README.html"]')
+	}));
+	ok(refs.links === 0 && refs.text && refs.http,
+		'a javascript: reference is shown as text, an https reference as a link', JSON.stringify(refs));
+
 	/* findings grouped by server */
 	await page.goto(URL_ + '/#/findings');
 	await loaded(page, 'findings');
