@@ -567,6 +567,17 @@ give_up_aged(struct sender *s, int64_t now)
 	rows_free(&a);
 }
 
+static int
+sender_stopping(struct sender *s)
+{
+	int stop;
+
+	pthread_mutex_lock(&s->mu);
+	stop = s->stop;
+	pthread_mutex_unlock(&s->mu);
+	return stop;
+}
+
 /* One pass over the due rows; returns when to look again (0: at once). */
 static int64_t
 sender_pass(struct sender *s)
@@ -593,12 +604,8 @@ sender_pass(struct sender *s)
 		struct update_arg u = { r->id, 1, 0, 0, NULL };
 		void *hold;
 		char *d;
-		int stop;
 
-		pthread_mutex_lock(&s->mu);
-		stop = s->stop;
-		pthread_mutex_unlock(&s->mu);
-		if (stop)
+		if (sender_stopping(s))
 			break;
 		if (notify_event_parse(r->event, &ev, &hold) < 0) {
 			log_warnx("snmp %s: queue row %lld is not an event; dropped", s->dest,
@@ -617,6 +624,11 @@ sender_pass(struct sender *s)
 			} else {
 				log_info("snmp %s: sent (%s): %s", s->dest, s->desc, d);
 			}
+		} else if (sender_stopping(s)) {
+			/* cancelled by notify_stop or a reload: not an attempt;
+			   the row stays as it was for the next sender */
+			log_debug("snmp %s: stopped while sending: %s", s->dest, d);
+			failed = 1;
 		} else {
 			u.del = 0;
 			u.attempts = r->attempts + 1;
@@ -633,7 +645,7 @@ sender_pass(struct sender *s)
 		notify_event_release(hold);
 	}
 	if (failed)
-		next = s->blocked_until;
+		next = s->blocked_until > now ? s->blocked_until : now + 1;
 	else if (a.n == BATCH)
 		next = 0;
 	else {
@@ -730,14 +742,23 @@ sender_new(struct notifier *n, const struct cc_snmp_dest *d)
 	return s;
 }
 
+/* Ask the thread to stop; an inform waiting for its acknowledgement is
+   cancelled, so that stopping never waits out a dead receiver. */
+static void
+sender_signal_stop(struct sender *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->stop = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	snmp_dest_cancel(s->sd);
+}
+
 static void
 sender_stop_free(struct sender *s, int started)
 {
 	if (started) {
-		pthread_mutex_lock(&s->mu);
-		s->stop = 1;
-		pthread_cond_signal(&s->cv);
-		pthread_mutex_unlock(&s->mu);
+		sender_signal_stop(s);
 		pthread_join(s->tid, NULL);
 	}
 	snmp_dest_free(s->sd);
@@ -802,6 +823,7 @@ install(struct notifier *n, const struct collector_config *cfg, const char **err
 	struct filter *nf, *of;
 	struct sender **ns, **os;
 	size_t on, ofn;
+	int rc;
 
 	nf = xcalloc(cfg->nsnmp + 1, sizeof(*nf));
 	for (size_t i = 0; i < cfg->nsnmp; i++) {
@@ -821,10 +843,18 @@ install(struct notifier *n, const struct collector_config *cfg, const char **err
 	pthread_mutex_unlock(&n->mu);
 	filters_free(of, ofn);
 	for (size_t i = 0; i < on; i++)
+		sender_signal_stop(os[i]);
+	for (size_t i = 0; i < on; i++)
 		sender_stop_free(os[i], 1);
 	free(os);
 
-	if (drop_gone(n, cfg, error_r) < 0)
+	/* under n->mu, which notify_emit holds from choosing destinations to
+	   queueing: a row queued with the old filters for a destination now
+	   gone is in the table by now, and is dropped here */
+	pthread_mutex_lock(&n->mu);
+	rc = drop_gone(n, cfg, error_r);
+	pthread_mutex_unlock(&n->mu);
+	if (rc < 0)
 		return -1;
 	ns = xcalloc(cfg->nsnmp + 1, sizeof(*ns));
 	for (size_t i = 0; i < cfg->nsnmp; i++) {
@@ -889,6 +919,8 @@ notify_emit(struct notifier *n, const struct notify_event *ev, const char **erro
 		return -1;
 	}
 	memset(&a, 0, sizeof(a));
+	/* held until the rows are queued: a reload (install) cannot slip
+	   between choosing the destinations and writing their rows */
 	pthread_mutex_lock(&n->mu);
 	a.dests = xcalloc(n->nfilters + 1, sizeof(*a.dests));
 	for (size_t i = 0; i < n->nfilters; i++)
@@ -896,7 +928,6 @@ notify_emit(struct notifier *n, const struct notify_event *ev, const char **erro
 		    status_severity_rank(ev->severity) >=
 		        status_severity_rank(n->filters[i].min_severity))
 			a.dests[a.ndests++] = xstrdup(n->filters[i].name);
-	pthread_mutex_unlock(&n->mu);
 	d = event_desc(ev);
 	if (a.ndests == 0) {
 		log_debug("snmp: no destination takes %s", d);
@@ -917,16 +948,15 @@ notify_emit(struct notifier *n, const struct notify_event *ev, const char **erro
 					metrics_notification(a.dests[i], "dropped");
 			}
 		}
-		pthread_mutex_lock(&n->mu);
 		for (size_t i = 0; i < n->nsenders; i++)
 			for (size_t k = 0; k < a.ndests; k++)
 				if (strcmp(n->senders[i]->dest, a.dests[k]) == 0)
 					sender_wake(n->senders[i]);
-		pthread_mutex_unlock(&n->mu);
 	}
 	free((char *)a.json);
 	free(a.dropped);
 out:
+	pthread_mutex_unlock(&n->mu);
 	for (size_t i = 0; i < a.ndests; i++)
 		free(a.dests[i]);
 	free(a.dests);
@@ -939,13 +969,10 @@ notify_stop(struct notifier *n)
 {
 	if (n == NULL)
 		return;
+	/* all at once: their cancelled waits end together */
 	pthread_mutex_lock(&n->mu);
-	for (size_t i = 0; i < n->nsenders; i++) {
-		pthread_mutex_lock(&n->senders[i]->mu);
-		n->senders[i]->stop = 1;
-		pthread_cond_signal(&n->senders[i]->cv);
-		pthread_mutex_unlock(&n->senders[i]->mu);
-	}
+	for (size_t i = 0; i < n->nsenders; i++)
+		sender_signal_stop(n->senders[i]);
 	pthread_mutex_unlock(&n->mu);
 	for (size_t i = 0; i < n->nsenders; i++)
 		sender_stop_free(n->senders[i], 1);

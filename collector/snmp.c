@@ -13,24 +13,43 @@
  * contextEngineID are our engine ID, boots 1 and time the seconds since
  * the process first used the library, as the receiver needs a user created for our
  * engine ID (createUser -e).  For a v3 inform the receiver is
- * authoritative and the library discovers its engine ID when the session
- * is opened, which is why a failed inform closes the session: the next
- * attempt discovers again (the receiver may have been down or restarted).
+ * authoritative: its engine ID is discovered (discover) before the session
+ * is opened with it, and a failed inform closes the session and forgets
+ * the engine ID, so the next attempt discovers again (the receiver may
+ * have been down or restarted).
  *
- * The library keeps global state (USM users, engine times); opening and
- * closing sessions, which changes it, is serialised by open_mu.
+ * The library keeps global state without locks of its own: the USM user
+ * list (written when a session is opened, read by every v3 message built
+ * or parsed) and the engine-time cache (written when a message from an
+ * engine is parsed).  usm_lock guards it: building and sending a PDU take
+ * it shared, opening and closing a session and parsing what arrives
+ * (snmp_sess_read2, which may record an engine's time) take it
+ * exclusively; no call that waits for the network holds it.  That is why
+ * an inform is sent asynchronously and its acknowledgement awaited here
+ * (in slices, so that snmp_dest_cancel stops the wait at once), and why a
+ * v3 inform's engine ID is discovered with a probe of our own instead of
+ * the library's, which runs inside snmp_sess_open and would hold the lock
+ * through the receiver's timeout.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
+#include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/library/large_fd_set.h>
+#include <net-snmp/library/snmpusm.h>
 #include <openssl/sha.h>
 
 #include "log.h"
@@ -109,7 +128,12 @@ snmp_date_and_time(int64_t t, unsigned char out[11])
 	struct tm tm;
 
 	memset(&tm, 0, sizeof(tm));
-	gmtime_r(&tt, &tm);
+	/* two octets of year: an instant outside 0..65535 (or one gmtime
+	   cannot convert) is sent as the epoch rather than a wrapped year */
+	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 65535) {
+		tt = 0;
+		gmtime_r(&tt, &tm);
+	}
 	out[0] = (unsigned char)(((tm.tm_year + 1900) >> 8) & 0xff);
 	out[1] = (unsigned char)((tm.tm_year + 1900) & 0xff);
 	out[2] = (unsigned char)(tm.tm_mon + 1);
@@ -210,8 +234,11 @@ static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 /* sysUpTime and the engine time of v3 traps count from the first
    snmp_lib_init of the process. */
 static struct timespec born;
-/* Opening and closing sessions changes the library's global USM state. */
-static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
+/* The library's global USM state (see the file comment). */
+static pthread_rwlock_t usm_lock = PTHREAD_RWLOCK_INITIALIZER;
+/* Longest a wait for an acknowledgement goes without looking at the
+   cancel flag. */
+#define WAIT_SLICE_MS 100
 
 /* net-snmp's own messages (module searches, transport errors): details
    for debugging; what matters is reported through our error strings. */
@@ -276,6 +303,8 @@ snmp_lib_init(const char **error_r)
 
 struct snmp_dest {
 	char *name, *peer, *community, *user;
+	char *host;              /* without brackets, for the discovery socket */
+	int port;
 	int version, inform, level;
 	const oid *auth_proto, *priv_proto;
 	size_t auth_proto_len, priv_proto_len;
@@ -285,6 +314,10 @@ struct snmp_dest {
 	long timeout_us;
 	int retries;
 	void *sess;              /* open session, NULL when closed */
+	/* v3 inform: the receiver's engine ID, discovered (0: not yet) */
+	unsigned char peer_eid[SNMP_ENGINE_ID_MAX];
+	size_t peer_eid_len;
+	atomic_int cancel;       /* snmp_dest_cancel: no more waiting */
 	char err[256];
 };
 
@@ -344,11 +377,19 @@ snmp_dest_new(const struct cc_snmp_dest *d, const unsigned char *engine_id, size
 	      long timeout_ms, int retries)
 {
 	struct snmp_dest *sd = xcalloc(1, sizeof(*sd));
-	int v6 = strchr(d->host, ':') != NULL && d->host[0] != '[';
+	size_t hl = strlen(d->host);
+	int v6;
 
 	sd->name = xstrdup(d->name);
-	sd->peer = xasprintf("%s:%s%s%s:%d", v6 ? "udp6" : "udp", v6 ? "[" : "", d->host,
+	/* an IPv6 address, bracketed or not, goes to the udp6 transport */
+	if (hl >= 2 && d->host[0] == '[' && d->host[hl - 1] == ']')
+		sd->host = xasprintf("%.*s", (int)hl - 2, d->host + 1);
+	else
+		sd->host = xstrdup(d->host);
+	v6 = strchr(sd->host, ':') != NULL;
+	sd->peer = xasprintf("%s:%s%s%s:%d", v6 ? "udp6" : "udp", v6 ? "[" : "", sd->host,
 			     v6 ? "]" : "", d->port);
+	sd->port = d->port;
 	sd->version = d->version;
 	sd->inform = d->inform;
 	sd->community = d->community != NULL ? xstrdup(d->community) : xstrdup("public");
@@ -368,6 +409,7 @@ snmp_dest_new(const struct cc_snmp_dest *d, const unsigned char *engine_id, size
 	sd->engine_id_len = engine_id_len;
 	sd->timeout_us = timeout_ms * 1000;
 	sd->retries = retries;
+	atomic_init(&sd->cancel, 0);
 	return sd;
 }
 
@@ -381,14 +423,28 @@ wipe_free(char *s)
 }
 
 static void
+sess_close(void *sess)
+{
+	pthread_rwlock_wrlock(&usm_lock);
+	snmp_sess_close(sess);
+	pthread_rwlock_unlock(&usm_lock);
+}
+
+/* Close the session; a v3 inform discovers its receiver again. */
+static void
 dest_close(struct snmp_dest *sd)
 {
 	if (sd->sess != NULL) {
-		pthread_mutex_lock(&open_mu);
-		snmp_sess_close(sd->sess);
-		pthread_mutex_unlock(&open_mu);
+		sess_close(sd->sess);
 		sd->sess = NULL;
 	}
+	sd->peer_eid_len = 0;
+}
+
+void
+snmp_dest_cancel(struct snmp_dest *sd)
+{
+	atomic_store(&sd->cancel, 1);
 }
 
 void
@@ -399,6 +455,7 @@ snmp_dest_free(struct snmp_dest *sd)
 	dest_close(sd);
 	free(sd->name);
 	free(sd->peer);
+	free(sd->host);
 	free(sd->community);
 	free(sd->user);
 	wipe_free(sd->auth_pw);
@@ -426,6 +483,304 @@ set_err(struct snmp_dest *sd, const char *what, int snmp_errno, int sys_errno)
 		snprintf(sd->err, sizeof(sd->err), "%s: %s (%s)", what, e, strerror(sys_errno));
 	else
 		snprintf(sd->err, sizeof(sd->err), "%s: %s", what, e);
+}
+
+/* What came back for a request sent with exchange(). */
+struct reply {
+	int done;
+	int status;             /* STAT_SUCCESS, STAT_ERROR (a report, a failure), STAT_TIMEOUT */
+	long errstat;           /* of a response */
+	int report;             /* snmpv3_get_report_type of a report, or 0 */
+	int op;                 /* the callback's operation when nothing came back */
+};
+
+static int
+reply_cb(int op, netsnmp_session *session, int reqid, netsnmp_pdu *pdu, void *magic)
+{
+	struct reply *r = magic;
+
+	(void)session;
+	(void)reqid;
+	/* the library resends (after a notInTimeWindow report): go on waiting */
+	if (op == NETSNMP_CALLBACK_OP_RESEND || op == NETSNMP_CALLBACK_OP_CONNECT)
+		return 0;
+	if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu != NULL) {
+		if (pdu->command == SNMP_MSG_REPORT) {
+			r->status = STAT_ERROR;
+			r->report = snmpv3_get_report_type(pdu);
+		} else {
+			r->status = STAT_SUCCESS;
+			r->errstat = pdu->errstat;
+		}
+	} else if (op == NETSNMP_CALLBACK_OP_TIMED_OUT) {
+		r->status = STAT_TIMEOUT;
+	} else {
+		r->status = STAT_ERROR;
+		r->op = op;
+	}
+	r->done = 1;
+	return 1;
+}
+
+/* Send pdu (freed) on sess and wait for the reply, the library's timeout
+   and retries, or snmp_dest_cancel.  0 with *r filled; -1 when the PDU
+   could not be sent or the wait was cancelled (sd->err says which).  The
+   caller closes sess after -1: a request may still be pending on it. */
+static int
+exchange(struct snmp_dest *sd, void *sess, netsnmp_pdu *pdu, struct reply *r)
+{
+	netsnmp_transport *tr = snmp_sess_transport(sess);
+	int sent;
+
+	memset(r, 0, sizeof(*r));
+	pthread_rwlock_rdlock(&usm_lock);
+	sent = snmp_sess_async_send(sess, pdu, reply_cb, r);
+	pthread_rwlock_unlock(&usm_lock);
+	if (sent == 0) {
+		int se = 0, ce = 0;
+		char *msg = NULL;
+
+		snmp_free_pdu(pdu);
+		snmp_sess_error(sess, &ce, &se, &msg);
+		snprintf(sd->err, sizeof(sd->err), "not sent: %s", msg != NULL ? msg : "?");
+		free(msg);
+		return -1;
+	}
+	while (!r->done) {
+		struct pollfd pfd = { tr != NULL ? tr->sock : -1, POLLIN, 0 };
+		int n;
+
+		if (atomic_load(&sd->cancel)) {
+			snprintf(sd->err, sizeof(sd->err), "cancelled");
+			return -1;
+		}
+		n = poll(&pfd, 1, WAIT_SLICE_MS);
+		if (n < 0 && errno != EINTR) {
+			snprintf(sd->err, sizeof(sd->err), "poll: %s", strerror(errno));
+			return -1;
+		}
+		/* parsing may record the sender's engine time: exclusive */
+		pthread_rwlock_wrlock(&usm_lock);
+		if (n > 0) {
+			netsnmp_large_fd_set fds;
+
+			netsnmp_large_fd_set_init(&fds, pfd.fd + 1);
+			NETSNMP_LARGE_FD_SET(pfd.fd, &fds);
+			snmp_sess_read2(sess, &fds);
+			netsnmp_large_fd_set_cleanup(&fds);
+		}
+		/* retransmits and expires what is due (nothing otherwise) */
+		if (!r->done)
+			snmp_sess_timeout(sess);
+		pthread_rwlock_unlock(&usm_lock);
+	}
+	return 0;
+}
+
+/* ---- engine discovery (RFC 3414 4) ---- */
+
+/* The discovery request: an unauthenticated, reportable SNMPv3 get with
+   empty engine ID, user and variable list; msgID and request-id are
+   filled in at the offsets below.  BER, 64 octets. */
+static const unsigned char probe_tmpl[] = {
+	0x30, 0x3e,                                     /* SNMPv3Message */
+	0x02, 0x01, 0x03,                               /* msgVersion 3 */
+	0x30, 0x11,                                     /* msgGlobalData */
+	0x02, 0x04, 0, 0, 0, 0,                         /* msgID (9) */
+	0x02, 0x03, 0x00, 0xff, 0xe3,                   /* msgMaxSize 65507 */
+	0x04, 0x01, 0x04,                               /* msgFlags: reportable */
+	0x02, 0x01, 0x03,                               /* msgSecurityModel USM */
+	0x04, 0x10,                                     /* msgSecurityParameters */
+	0x30, 0x0e, 0x04, 0x00, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00,
+	0x04, 0x00, 0x04, 0x00, 0x04, 0x00,
+	0x30, 0x14,                                     /* ScopedPDU */
+	0x04, 0x00, 0x04, 0x00,                         /* contextEngineID, contextName */
+	0xa0, 0x0e,                                     /* GetRequest-PDU */
+	0x02, 0x04, 0, 0, 0, 0,                         /* request-id (52) */
+	0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x00
+};
+#define PROBE_MSGID_AT 9
+#define PROBE_REQID_AT 52
+
+/* One BER TLV at *p (end: one past the buffer): its tag, and the value in
+   [*v, *v + *len); *p moves past it.  -1 when it does not fit. */
+static int
+ber_next(const unsigned char **p, const unsigned char *end, int *tag, const unsigned char **v,
+	 size_t *len)
+{
+	const unsigned char *q = *p;
+	size_t n;
+
+	if (end - q < 2)
+		return -1;
+	*tag = *q++;
+	n = *q++;
+	if (n & 0x80) {
+		size_t k = n & 0x7f;
+
+		if (k == 0 || k > 3 || (size_t)(end - q) < k)
+			return -1;
+		for (n = 0; k > 0; k--)
+			n = n << 8 | *q++;
+	}
+	if ((size_t)(end - q) < n)
+		return -1;
+	*v = q;
+	*len = n;
+	*p = q + n;
+	return 0;
+}
+
+/* The msgAuthoritativeEngineID of an SNMPv3 message whose msgID is msgid;
+   its length, or -1. */
+static int
+report_engine_id(const unsigned char *buf, size_t n, uint32_t msgid,
+		 unsigned char eid[SNMP_ENGINE_ID_MAX])
+{
+	const unsigned char *p = buf, *end = buf + n, *v, *hv, *hend;
+	size_t len;
+	int tag;
+	uint32_t id = 0;
+
+	if (ber_next(&p, end, &tag, &v, &len) < 0 || tag != 0x30)
+		return -1;
+	p = v;
+	end = v + len;
+	if (ber_next(&p, end, &tag, &v, &len) < 0 || tag != 0x02 || len != 1 || v[0] != 3)
+		return -1;
+	if (ber_next(&p, end, &tag, &hv, &len) < 0 || tag != 0x30)
+		return -1;
+	hend = hv + len;
+	if (ber_next(&hv, hend, &tag, &v, &len) < 0 || tag != 0x02 || len == 0 || len > 5)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		id = id << 8 | v[i];
+	if (id != msgid)
+		return -1;
+	if (ber_next(&p, end, &tag, &v, &len) < 0 || tag != 0x04)
+		return -1;
+	p = v;
+	end = v + len;
+	if (ber_next(&p, end, &tag, &v, &len) < 0 || tag != 0x30)
+		return -1;
+	p = v;
+	end = v + len;
+	if (ber_next(&p, end, &tag, &v, &len) < 0 || tag != 0x04 || len < 5 ||
+	    len > SNMP_ENGINE_ID_MAX)
+		return -1;
+	memcpy(eid, v, len);
+	return (int)len;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A v3 inform: learn the receiver's engine ID with a discovery request
+   of our own on a socket of our own, so that the wait (timeout and
+   retries as for an inform) holds no lock and is cancelled by
+   snmp_dest_cancel.  The library would probe inside snmp_sess_open,
+   which changes the USM list and so runs under usm_lock exclusively. */
+static int
+discover(struct snmp_dest *sd, const char **error_r)
+{
+	struct addrinfo hints, *ai = NULL;
+	unsigned char msg[sizeof(probe_tmpl)], buf[1500];
+	char port[16];
+	uint32_t id;
+	int fd = -1, rc = -1, gai;
+	struct timespec ts;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", sd->port);
+	if ((gai = getaddrinfo(sd->host, port, &hints, &ai)) != 0) {
+		snprintf(sd->err, sizeof(sd->err), "engine discovery: %s: %s", sd->host,
+			 gai_strerror(gai));
+		goto out;
+	}
+	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		snprintf(sd->err, sizeof(sd->err), "engine discovery: %s", strerror(errno));
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	id = ((uint32_t)ts.tv_nsec ^ (uint32_t)ts.tv_sec * 2654435761u ^ (uint32_t)(uintptr_t)sd) &
+	     0x7fffffff;
+	memcpy(msg, probe_tmpl, sizeof(msg));
+	for (int i = 0; i < 4; i++) {
+		msg[PROBE_MSGID_AT + i] = (unsigned char)(id >> (24 - 8 * i));
+		msg[PROBE_REQID_AT + i] = (unsigned char)(id >> (24 - 8 * i));
+	}
+	for (int attempt = 0; attempt <= sd->retries && rc < 0; attempt++) {
+		if (send(fd, msg, sizeof(msg), 0) < 0) {
+			snprintf(sd->err, sizeof(sd->err), "engine discovery: %s", strerror(errno));
+			goto out;
+		}
+		int64_t deadline = mono_ms() + sd->timeout_us / 1000;
+
+		while (rc < 0) {
+			struct pollfd pfd = { fd, POLLIN, 0 };
+			int64_t left = deadline - mono_ms();
+			ssize_t n;
+			int len;
+
+			if (atomic_load(&sd->cancel)) {
+				snprintf(sd->err, sizeof(sd->err), "cancelled");
+				goto out;
+			}
+			if (left <= 0)
+				break;
+			if (poll(&pfd, 1, (int)(left < WAIT_SLICE_MS ? left : WAIT_SLICE_MS)) <= 0)
+				continue;
+			n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (n < 0) {
+				/* ECONNREFUSED: nothing listens (ICMP port unreachable) */
+				snprintf(sd->err, sizeof(sd->err), "engine discovery: %s",
+					 strerror(errno));
+				goto out;
+			}
+			if ((len = report_engine_id(buf, (size_t)n, id, sd->peer_eid)) > 0) {
+				sd->peer_eid_len = (size_t)len;
+				rc = 0;
+			}
+		}
+	}
+	if (rc < 0)
+		snprintf(sd->err, sizeof(sd->err), "engine discovery: no answer (timeout)");
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	if (rc < 0)
+		*error_r = sd->err;
+	return rc;
+}
+
+/* A user of the library's USM list left by an earlier session with the
+   same engine ID and name would be used as it is, with the keys and
+   protocols it was created with (net-snmp copies a session's keys only
+   into a new user): after a reload changed a password, the old one would
+   stay in use.  Dropped, so that the session opened next creates it from
+   its own keys.  Called with usm_lock held exclusively. */
+static void
+forget_user(const unsigned char *eid, size_t eid_len, const char *name)
+{
+	struct usmUser *u = usm_get_user(eid, eid_len, name);
+
+	if (u != NULL) {
+		usm_remove_user(u);
+		usm_free_user(u);
+	}
 }
 
 static int
@@ -478,7 +833,20 @@ dest_open(struct snmp_dest *sd, const char **error_r)
 			*error_r = sd->err;
 			return -1;
 		}
-		if (!sd->inform) {
+		if (sd->inform) {
+			/* the receiver is authoritative: its engine ID, learnt
+			   first, is what the keys are localised with */
+			if (sd->peer_eid_len == 0 && discover(sd, error_r) < 0) {
+				explicit_bzero(s.securityAuthKey, sizeof(s.securityAuthKey));
+				explicit_bzero(s.securityPrivKey, sizeof(s.securityPrivKey));
+				return -1;
+			}
+			s.securityEngineID = sd->peer_eid;
+			s.securityEngineIDLen = sd->peer_eid_len;
+			s.contextEngineID = sd->peer_eid;
+			s.contextEngineIDLen = sd->peer_eid_len;
+			s.flags |= SNMP_FLAGS_DONT_PROBE;
+		} else {
 			/* we are the authoritative engine of our traps */
 			s.securityEngineID = sd->engine_id;
 			s.securityEngineIDLen = sd->engine_id_len;
@@ -493,15 +861,16 @@ dest_open(struct snmp_dest *sd, const char **error_r)
 		s.community = (u_char *)sd->community;
 		s.community_len = strlen(sd->community);
 	}
-	pthread_mutex_lock(&open_mu);
+	pthread_rwlock_wrlock(&usm_lock);
+	if (sd->version == 3)
+		forget_user(s.securityEngineID, s.securityEngineIDLen, sd->user);
 	sd->sess = snmp_sess_open(&s);
-	pthread_mutex_unlock(&open_mu);
+	pthread_rwlock_unlock(&usm_lock);
 	explicit_bzero(s.securityAuthKey, sizeof(s.securityAuthKey));
 	explicit_bzero(s.securityPrivKey, sizeof(s.securityPrivKey));
 	if (sd->sess == NULL) {
-		set_err(sd, sd->inform && sd->version == 3 ? "cannot open the session (engine discovery)"
-							   : "cannot open the session",
-			s.s_snmp_errno, s.s_errno);
+		set_err(sd, "cannot open the session", s.s_snmp_errno, s.s_errno);
+		sd->peer_eid_len = 0;
 		*error_r = sd->err;
 		return -1;
 	}
@@ -574,11 +943,17 @@ build_pdu(struct snmp_dest *sd, const struct notify_event *ev)
 int
 snmp_dest_send(struct snmp_dest *sd, const struct notify_event *ev, const char **error_r)
 {
-	netsnmp_pdu *pdu, *resp = NULL;
-	int rc;
+	netsnmp_pdu *pdu;
+	struct reply r;
+	int sent;
 
 	if ((unsigned)ev->kind >= NOTIFY_NKINDS) {
 		snprintf(sd->err, sizeof(sd->err), "unknown notification kind %d", (int)ev->kind);
+		*error_r = sd->err;
+		return -1;
+	}
+	if (atomic_load(&sd->cancel)) {
+		snprintf(sd->err, sizeof(sd->err), "cancelled");
 		*error_r = sd->err;
 		return -1;
 	}
@@ -586,7 +961,10 @@ snmp_dest_send(struct snmp_dest *sd, const struct notify_event *ev, const char *
 		return -1;
 	pdu = build_pdu(sd, ev);
 	if (!sd->inform) {
-		if (snmp_sess_send(sd->sess, pdu) == 0) {
+		pthread_rwlock_rdlock(&usm_lock);
+		sent = snmp_sess_send(sd->sess, pdu);
+		pthread_rwlock_unlock(&usm_lock);
+		if (sent == 0) {
 			int se = 0, ce = 0;
 			char *msg = NULL;
 
@@ -600,25 +978,24 @@ snmp_dest_send(struct snmp_dest *sd, const struct notify_event *ev, const char *
 		}
 		return 0;
 	}
-	rc = snmp_sess_synch_response(sd->sess, pdu, &resp);
-	if (rc == STAT_SUCCESS && resp != NULL && resp->errstat == SNMP_ERR_NOERROR) {
-		snmp_free_pdu(resp);
-		return 0;
-	}
-	if (rc == STAT_SUCCESS && resp != NULL)
-		snprintf(sd->err, sizeof(sd->err), "inform refused: %s", snmp_errstring((int)resp->errstat));
-	else if (rc == STAT_TIMEOUT)
-		snprintf(sd->err, sizeof(sd->err), "no acknowledgement (timeout)");
-	else {
-		int se = 0, ce = 0;
-		char *msg = NULL;
+	if (exchange(sd, sd->sess, pdu, &r) < 0) {
+		char e[sizeof(sd->err)];
 
-		snmp_sess_error(sd->sess, &ce, &se, &msg);
-		snprintf(sd->err, sizeof(sd->err), "inform not sent: %s", msg != NULL ? msg : "?");
-		free(msg);
+		snprintf(e, sizeof(e), "%s", sd->err);
+		snprintf(sd->err, sizeof(sd->err), "inform %.200s", e);
+	} else if (r.status == STAT_SUCCESS && r.errstat == SNMP_ERR_NOERROR) {
+		return 0;
+	} else if (r.status == STAT_SUCCESS) {
+		snprintf(sd->err, sizeof(sd->err), "inform refused: %s", snmp_errstring((int)r.errstat));
+	} else if (r.status == STAT_TIMEOUT) {
+		snprintf(sd->err, sizeof(sd->err), "no acknowledgement (timeout)");
+	} else if (r.report != 0) {
+		snprintf(sd->err, sizeof(sd->err), "inform refused: report %s",
+			 snmp_api_errstring(r.report));
+	} else {
+		snprintf(sd->err, sizeof(sd->err), "inform not sent%s",
+			 r.op == NETSNMP_CALLBACK_OP_SEC_ERROR ? " (security error)" : "");
 	}
-	if (resp != NULL)
-		snmp_free_pdu(resp);
 	dest_close(sd);
 	*error_r = sd->err;
 	return -1;

@@ -8,7 +8,7 @@
  * docs/MXSLA-MIB.txt defines them): no MIB file is read at run time.
  *
  * net-snmp is used through its single-session API only: a struct
- * snmp_dest belongs to one thread at a time.  The library's global state
+ * snmp_dest belongs to one thread at a time (snmp_dest_cancel excepted).  The library's global state
  * (initialised by the first snmp_lib_init, torn down at exit) reads no
  * configuration or MIB file, writes no persistent file, and its messages
  * go to our log at debug level.
@@ -74,6 +74,12 @@ struct snmp_dest *snmp_dest_new(const struct cc_snmp_dest *d, const unsigned cha
    call with sd) otherwise; the session is then reopened on the next
    call (an inform's receiver may have restarted with a new engine). */
 int snmp_dest_send(struct snmp_dest *sd, const struct notify_event *ev, const char **error_r);
+/* From any thread while sd is alive: an inform's wait for its
+   acknowledgement (or a v3 receiver's engine ID) ends within 0.1 s and
+   this and every later snmp_dest_send return -1 ("cancelled"); the row
+   is the caller's to keep.  For stopping without waiting out a dead
+   receiver's timeout. */
+void snmp_dest_cancel(struct snmp_dest *sd);
 /* Close and free (passwords are wiped). */
 void snmp_dest_free(struct snmp_dest *sd);
 

@@ -68,6 +68,7 @@ struct wentry {
 	char *key;             /* NULL: free slot */
 	char state[STATE_MAX]; /* "" while nothing was notified */
 	int64_t since;
+	uint64_t seen;         /* the last tick that found its check, agent or service */
 	/* checks only: the services the check belongs to, for config gen */
 	unsigned gen;
 	size_t *svcs;
@@ -140,7 +141,7 @@ wmap_free(struct wmap *m)
 
 /* ---- the watcher ---- */
 
-/* A state to write to notify_state. */
+/* A state to write to notify_state (state NULL: delete the key). */
 struct wchange {
 	char *key, *state, *extra;
 	int64_t since;
@@ -164,6 +165,8 @@ struct watcher {
 
 	int64_t next_budget;
 	int64_t last_tick_us;
+	uint64_t tickno;      /* ticks that looked at the store */
+	char month[16];       /* "YYYY-MM" of the last tick, for budget keys */
 	char *keybuf; /* scratch for keys */
 	size_t keycap;
 
@@ -208,6 +211,18 @@ record(struct watcher *w, struct wentry *e, const char *state, int64_t since, co
 	c->prune = prune != NULL ? xstrdup(prune) : NULL;
 }
 
+/* Queue the deletion of key from notify_state. */
+static void
+record_delete(struct watcher *w, const char *key)
+{
+	struct wchange *c;
+
+	w->pend = xgrow(w->pend, &w->pendcap, w->npend + 1, sizeof(*w->pend));
+	c = &w->pend[w->npend++];
+	memset(c, 0, sizeof(*c));
+	c->key = xstrdup(key);
+}
+
 static void
 pend_clear(struct watcher *w)
 {
@@ -224,7 +239,7 @@ static int
 write_fn(sqlite3 *db, void *arg, const char **error_r)
 {
 	struct watcher *w = arg;
-	sqlite3_stmt *up = NULL, *del = NULL;
+	sqlite3_stmt *up = NULL, *del = NULL, *del1 = NULL;
 	int rc = -1;
 
 	if (sqlite3_prepare_v2(
@@ -236,13 +251,24 @@ write_fn(sqlite3 *db, void *arg, const char **error_r)
 	    sqlite3_prepare_v2(db,
 	                       "DELETE FROM notify_state WHERE substr(key, 1, length(?1)) = ?1 "
 	                       "AND key <> ?2",
-	                       -1, &del, NULL) != SQLITE_OK) {
+	                       -1, &del, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "DELETE FROM notify_state WHERE key = ?1", -1, &del1, NULL) !=
+	        SQLITE_OK) {
 		*error_r = store_err("notify_state: %s", sqlite3_errmsg(db));
 		goto out;
 	}
 	for (size_t i = 0; i < w->npend; i++) {
 		const struct wchange *c = &w->pend[i];
 
+		if (c->state == NULL) {
+			sqlite3_reset(del1);
+			sqlite3_bind_text(del1, 1, c->key, -1, SQLITE_STATIC);
+			if (sqlite3_step(del1) != SQLITE_DONE) {
+				*error_r = store_err("notify_state: %s", sqlite3_errmsg(db));
+				goto out;
+			}
+			continue;
+		}
 		sqlite3_reset(up);
 		sqlite3_bind_text(up, 1, c->key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(up, 2, c->state, -1, SQLITE_STATIC);
@@ -269,6 +295,7 @@ write_fn(sqlite3 *db, void *arg, const char **error_r)
 out:
 	sqlite3_finalize(up);
 	sqlite3_finalize(del);
+	sqlite3_finalize(del1);
 	return rc;
 }
 
@@ -419,6 +446,7 @@ agents_notify(struct tick *t)
 		struct notify_event ev;
 		char when[32], msg[512];
 
+		e->seen = w->tickno;
 		if (e->state[0] == '\0' && !a->silent) {
 			record(w, e, "up", t->now, NULL, NULL);
 			continue;
@@ -517,6 +545,7 @@ check_one(struct tick *t, const struct wcheck *c)
 		return;
 	a = agent_find(t, agent);
 	e = wmap_get(&w->map, mkkey(w, "check", agent, check));
+	e->seen = w->tickno;
 	membership(t, e, agent, check);
 	for (size_t k = 0; k < e->nsvcs; k++) {
 		struct wsvc *s = &t->svc[e->svcs[k]];
@@ -692,6 +721,76 @@ budgets_notify(struct tick *t)
 	slarun_free(&rep);
 }
 
+/* Whether the key of a service or budget still means something: its
+   service is configured and, for a budget, the month is the current one
+   (a level is notified once per month; earlier months are done with). */
+static int
+svc_key_live(const struct tick *t, const char *id, size_t idlen, const char *month)
+{
+	if (month != NULL && strcmp(month, t->w->month) != 0)
+		return 0;
+	for (size_t i = 0; i < t->cfg->nservices; i++)
+		if (strlen(t->cfg->services[i].id) == idlen &&
+		    memcmp(t->cfg->services[i].id, id, idlen) == 0)
+			return 1;
+	return 0;
+}
+
+/* Drop the states of what no longer exists, from memory and (queued)
+   from notify_state, so that neither grows with every check, agent,
+   service and month ever seen: checks and agents the store no longer
+   has (not found by this tick), services no longer configured, budget
+   levels of earlier months.  A check or agent that comes back is then
+   new: first seen ok it is recorded silently, otherwise notified. */
+static void
+prune(struct tick *t)
+{
+	struct watcher *w = t->w;
+	size_t stale = 0;
+
+	for (size_t i = 0; i < w->map.cap; i++) {
+		struct wentry *e = &w->map.v[i];
+		const char *tab, *rest;
+		int live = 1;
+
+		if (e->key == NULL || (tab = strchr(e->key, '\t')) == NULL)
+			continue;
+		rest = tab + 1;
+		if (strncmp(e->key, "check\t", 6) == 0 || strncmp(e->key, "agent\t", 6) == 0) {
+			live = e->seen == w->tickno;
+		} else if (strncmp(e->key, "service\t", 8) == 0) {
+			live = svc_key_live(t, rest, strlen(rest), NULL);
+		} else if (strncmp(e->key, "budget\t", 7) == 0) {
+			const char *m = strchr(rest, '\t');
+
+			live = m != NULL && svc_key_live(t, rest, (size_t)(m - rest), m + 1);
+		}
+		if (live)
+			continue;
+		if (e->state[0] != '\0')
+			record_delete(w, e->key);
+		free(e->key);
+		free(e->svcs);
+		e->key = NULL;
+		e->svcs = NULL;
+		stale++;
+	}
+	if (stale > 0) {
+		/* open addressing: the survivors are placed again */
+		struct wentry *old = w->map.v;
+		size_t cap = w->map.cap;
+
+		w->map.v = xcalloc(cap, sizeof(*w->map.v));
+		w->map.n = 0;
+		for (size_t i = 0; i < cap; i++)
+			if (old[i].key != NULL) {
+				*wmap_slot(w->map.v, cap, old[i].key) = old[i];
+				w->map.n++;
+			}
+		free(old);
+	}
+}
+
 /* Take the running configuration; a new one gets a new generation. */
 static void
 cfg_take(struct watcher *w)
@@ -775,6 +874,13 @@ watch_tick(struct watcher *w, int64_t now, const char **error_r)
 	t.w = w;
 	t.cfg = w->cfg;
 	t.now = now;
+	w->tickno++;
+	{
+		struct caltm tm;
+
+		caltime_fields(now, &tm);
+		snprintf(w->month, sizeof(w->month), "%04d-%02d", tm.year % 10000, tm.month % 100);
+	}
 
 	if ((agents = store_q_agents(w->st, now, &err)) == NULL) {
 		*error_r = werr("agents: %s", err != NULL ? err : "failed");
@@ -828,6 +934,7 @@ watch_tick(struct watcher *w, int64_t now, const char **error_r)
 		w->next_budget = now + w->o.budget_every_s;
 		budgets_notify(&t);
 	}
+	prune(&t);
 
 	if (w->npend > 0) {
 		if (store_exec(w->st, write_fn, w, &err) < 0)

@@ -12,7 +12,7 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 	postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd \
 	monitoring-plugins-basic e2fsprogs jq procps psmisc openssl ca-certificates postgresql \
 	valgrind sqlite3 tzdata curl libcrypt-dev \
-	snmptrapd snmp smitools snmptt chromium fonts-dejavu-core
+	snmptrapd snmp smitools snmptt chromium fonts-dejavu-core python3
 # The browser tests drive Chromium with playwright-core; the IETF base MIBs
 # that smilint and snmptranslate need come with the npm package net-snmp
 # (Debian ships them only in non-free).  Both from the npm registry.

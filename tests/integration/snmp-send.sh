@@ -11,17 +11,22 @@
 #     gets no check event;
 #   - an inform to a receiver that starts late is delivered once it runs;
 #   - an inform queued when the process stops is delivered by the
-#     collector after a restart.
+#     collector after a restart;
+#   - a v3 inform whose receiver never answers (engine discovery waiting
+#     for its timeout) does not hold back a trap to another destination;
+#   - SIGTERM stops the collector at once while informs wait for dead
+#     receivers (a closed port, a port that never answers), and the
+#     cancelled attempt is not counted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/snmp-lib.sh"
-need snmptrapd sqlite3
+need snmptrapd sqlite3 python3
 SEND="$top_builddir/tests/integration/notify-send"
 COLLECTOR="$top_builddir/collector/mxsla-collector"
 [ -x "$SEND" ] || skip_all "notify-send not built"
 [ -x "$COLLECTOR" ] || skip_all "mxsla-collector not built"
 mktmp W
 base_mibs_dir "$W/mibs" || skip_all "the npm package net-snmp (base MIBs) is not installed"
-plan 32
+plan 39
 
 EID=0x80001f8804aa55aa55
 P1=$(free_udp_port)
@@ -194,5 +199,69 @@ is "$?:$(sqlite3 "$W/rs.db" 'SELECT count(*) FROM notify_queue')" "0:0" \
 	"restart: the row is deleted and the collector stops cleanly on SIGTERM"
 grep -q 'info: snmp rs: acknowledged (v2c inform' "$W/collector.log"
 ok $? "restart: the collector logs the acknowledgement"
+
+# ---- a receiver that never answers holds back no other destination ----
+# silent_udp PORT: a UDP socket on 127.0.0.1:PORT that reads nothing
+silent_udp() {
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+print("ready", flush=True)
+time.sleep(60)' "$1" > "$W/silent-$1.out" 2>&1 &
+	cleanup "kill $!"
+	for _ in $(seq 1 50); do grep -q ready "$W/silent-$1.out" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+P5=$(free_udp_port)
+silent_udp "$P5"
+ok $? "a UDP port that never answers: 127.0.0.1:$P5"
+# three of them, started before the trap's sender: however the threads
+# are scheduled, the trap's session is opened while an engine ID is awaited
+config blk "{ name: mute3a, host: 127.0.0.1, port: $P5, $V3, inform: true }" \
+	"{ name: mute3b, host: 127.0.0.1, port: $P5, $V3, inform: true }" \
+	"{ name: mute3c, host: 127.0.0.1, port: $P5, $V3, inform: true }" \
+	"{ name: live, host: 127.0.0.1, port: $P1, version: 2c }"
+n0=$(trap_count "$R1" "STRING: hub01")
+t0=$(date +%s%N)
+"$SEND" -t 4000 -r 0 "$W/blk.yaml" 6 "$AGENT_SILENT" > /dev/null 2>> "$W/blk.log" &
+BPID=$!
+cleanup "kill $BPID"
+wait_trap "$R1" "STRING: hub01" 6 $((n0 + 1))
+ms=$((($(date +%s%N) - t0) / 1000000))
+diag "the trap arrived after ${ms} ms"
+ok "$([ "$ms" -lt 1500 ]; echo $?)" "v3 informs waiting 4 s for a silent receiver's engine ID: the trap to another destination arrives within 1.5 s (${ms} ms)"
+kill "$BPID" 2>/dev/null; wait "$BPID" 2>/dev/null
+
+# ---- SIGTERM while informs wait for dead receivers ----
+P6=$(free_udp_port)
+HPORT=$(free_port)
+config dead "{ name: closed2c, host: 127.0.0.1, port: $P6, version: 2c, inform: true }" \
+	"{ name: mute3, host: 127.0.0.1, port: $P5, $V3, inform: true }"
+sed -i "s/^listen: .*/listen: 127.0.0.1:$HPORT/" "$W/dead.yaml"
+"$SEND" "$W/dead.yaml" 0 "$CHECK_CRIT" "$CHECK_WARN" "$AGENT_SILENT" > /dev/null 2>> "$W/dead.log"
+sqlite3 "$W/dead.db" "UPDATE notify_queue SET attempts = 0, next_try = 0, last_error = NULL"
+is "$(sqlite3 "$W/dead.db" "SELECT count(*), sum(attempts) FROM notify_queue")" "6|0" \
+	"dead receivers: three events queued for each of two informs"
+"$COLLECTOR" -c "$W/dead.yaml" serve > "$W/dead-collector.log" 2>&1 &
+CPID=$!
+cleanup "kill -9 $CPID"
+wait_port "$HPORT" 10
+# both senders are now inside their first attempt (default timeout 2 s, 1 retry)
+sleep 0.7
+t0=$(date +%s%N)
+kill -TERM "$CPID"
+wait "$CPID"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+diag "stopped ${ms} ms after SIGTERM"
+is "$rc" 0 "dead receivers: the collector exits 0 on SIGTERM"
+ok "$([ "$ms" -lt 1500 ]; echo $?)" "dead receivers: it stops within 1.5 s of SIGTERM (${ms} ms), not after the informs' 4 s timeout"
+is "$(sqlite3 "$W/dead.db" "SELECT count(*), sum(attempts) FROM notify_queue")" "6|0" \
+	"dead receivers: the rows stay queued and the cancelled attempt is not counted"
+if grep -q 'authpass-1\|privpass-1' "$W/dead-collector.log" "$W/blk.log" "$W"/*.log 2>/dev/null; then
+	ok 1 "no password in any log"
+else
+	ok 0 "no password in any log"
+fi
 
 done_testing

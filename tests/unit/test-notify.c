@@ -20,6 +20,10 @@
 
 #include <cmocka.h>
 
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/library/snmpusm.h>
+
 #include "metrics.h"
 #include "notify.h"
 #include "notify_int.h"
@@ -501,6 +505,130 @@ test_unacknowledged_inform_stays_queued_with_backoff(void **state)
 	assert_metrics_line("mxsla_notifications_total{destination=\"b\",outcome=\"failed\"} 1\n", 1);
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A reload and a stop while an inform waits (3 s) for a receiver that
+   never answers: the wait is cancelled, so neither waits it out; the
+   cancelled attempt is no failure; the rows of the renamed destination
+   are dropped, the new ones take events at once.  (Under the sanitizers
+   and valgrind: no use of a freed sender or session.) */
+static void
+test_reload_and_stop_while_an_inform_waits_do_not_wait_for_it(void **state)
+{
+	struct fx *fx = *state;
+	struct notify_tuning t;
+	struct notify_event c = check_event(MX_CRITICAL, "down");
+	struct collector_config cfg2;
+	struct cc_snmp_dest d2[2];
+	const char *err = NULL;
+	int64_t t0, ms;
+
+	notify_tuning_default(&t);
+	t.timeout_ms = 3000;
+	t.retries = 0;
+	notify_set_tuning(&t);
+	fx->cfg.snmp = &fx->dests[1];   /* b: inform to a port nobody listens on */
+	fx->cfg.nsnmp = 1;
+	start(fx);
+	emit(fx, &c);
+	emit(fx, &c);
+	usleep(300 * 1000);             /* the first row is in flight */
+
+	/* b renamed b2 (same receiver), c added */
+	d2[0] = fx->dests[1];
+	d2[0].name = (char *)"b2";
+	d2[1] = fx->dests[2];
+	memset(&cfg2, 0, sizeof(cfg2));
+	cfg2.snmp = d2;
+	cfg2.nsnmp = 2;
+	t0 = mono_ms();
+	if (notify_reload(fx->n, &cfg2, &err) < 0)
+		fail_msg("notify_reload: %s", err);
+	ms = mono_ms() - t0;
+	if (ms >= 1000)
+		fail_msg("the reload took %lld ms", (long long)ms);
+	assert_int_equal(count(fx, "b"), 0);
+	assert_metrics_line("mxsla_notifications_total{destination=\"b\",outcome=\"dropped\"} 2\n", 1);
+	assert_metrics_line("destination=\"b\",outcome=\"failed\"", 0);
+	emit(fx, &c);
+	assert_int_equal(count(fx, "b2"), 1);
+	usleep(300 * 1000);             /* b2's row is in flight */
+
+	t0 = mono_ms();
+	notify_stop(fx->n);
+	fx->n = NULL;
+	ms = mono_ms() - t0;
+	if (ms >= 1000)
+		fail_msg("the stop took %lld ms", (long long)ms);
+	assert_int_equal(count(fx, "b2"), 1);
+	assert_metrics_line("destination=\"b2\",outcome=\"failed\"", 0);
+}
+
+/* The localised authentication key (SHA) of password for engine eid. */
+static size_t
+sha_kul(const char *password, const unsigned char *eid, size_t eid_len, unsigned char *kul)
+{
+	unsigned char ku[USM_AUTH_KU_LEN];
+	size_t ku_len = sizeof(ku), kul_len = USM_AUTH_KU_LEN;
+
+	assert_int_equal(generate_Ku(usmHMACSHA1AuthProtocol, OID_LENGTH(usmHMACSHA1AuthProtocol),
+				     (const u_char *)password, strlen(password), ku, &ku_len),
+			 SNMPERR_SUCCESS);
+	assert_int_equal(generate_kul(usmHMACSHA1AuthProtocol, OID_LENGTH(usmHMACSHA1AuthProtocol),
+				      eid, eid_len, ku, ku_len, kul, &kul_len),
+			 SNMPERR_SUCCESS);
+	return kul_len;
+}
+
+/* net-snmp keeps one USM user per engine ID and name and reuses it when
+   a session is opened again; a session opened after a reload changed
+   the password must use the new key, not the one the user was first
+   created with. */
+static void
+test_v3_session_after_a_password_change_uses_the_new_key(void **state)
+{
+	struct cc_snmp_dest d;
+	unsigned char eid[SNMP_ENGINE_ID_MAX], want[USM_AUTH_KU_LEN];
+	struct notify_event c = check_event(MX_CRITICAL, "down");
+	struct snmp_dest *sd;
+	struct usmUser *u;
+	const char *err = NULL;
+	int elen = snmp_engine_id_parse("0x80001f8804aa55aa5501", eid);
+	size_t want_len;
+
+	(void)state;
+	assert_int_equal(elen, 10);
+	assert_int_equal(snmp_lib_init(&err), 0);
+	dest_init(&d, "v3", tu_free_ports(1), 0, MX_OK, CC_EV_CHECK);
+	d.version = 3;
+	d.user = (char *)"pwchange";
+	d.security = 1;
+	d.auth_protocol = (char *)"SHA";
+	d.auth_password = (char *)"first-password";
+	sd = snmp_dest_new(&d, eid, (size_t)elen, 200, 0);
+	if (snmp_dest_send(sd, &c, &err) < 0)
+		fail_msg("send: %s", err);
+	snmp_dest_free(sd);
+
+	d.auth_password = (char *)"second-password";
+	sd = snmp_dest_new(&d, eid, (size_t)elen, 200, 0);
+	if (snmp_dest_send(sd, &c, &err) < 0)
+		fail_msg("send: %s", err);
+	u = usm_get_user(eid, (size_t)elen, "pwchange");
+	assert_non_null(u);
+	want_len = sha_kul("second-password", eid, (size_t)elen, want);
+	assert_int_equal(u->authKeyLen, want_len);
+	assert_memory_equal(u->authKey, want, want_len);
+	snmp_dest_free(sd);
+}
+
 static void
 test_inform_older_than_the_give_up_age_is_given_up(void **state)
 {
@@ -614,6 +742,21 @@ test_mib_encodings(void **state)
 	/* 2023-11-14 22:13:20 UTC */
 	snmp_date_and_time(1700000000, dt);
 	assert_memory_equal(dt, "\x07\xe7\x0b\x0e\x16\x0d\x14\x00+\x00\x00", 11);
+	/* a year that two octets cannot hold: the epoch, not a wrapped year */
+	snmp_date_and_time(INT64_C(1) << 50, dt);
+	assert_memory_equal(dt, "\x07\xb2\x01\x01\x00\x00\x00\x00+\x00\x00", 11);
+	/* 3- and 4-octet characters straddling octet 255 are left out whole */
+	{
+		char buf[300];
+
+		memset(buf, 'x', sizeof(buf));
+		memcpy(buf + 253, "\xe2\x82\xac", 3);          /* U+20AC at 253..255 */
+		buf[256] = '\0';
+		assert_int_equal(snmp_utf8_cut(buf, 255), 253);
+		memcpy(buf + 252, "\xf0\x9f\x93\xa7", 4);      /* U+1F4E7 at 252..255 */
+		assert_int_equal(snmp_utf8_cut(buf, 255), 252);
+		assert_int_equal(snmp_utf8_cut(buf, 256), 256);
+	}
 	assert_int_equal(snmp_percent(99.953), 99953);
 	assert_int_equal(snmp_percent(100), 100000);
 	assert_int_equal(snmp_percent(250), 100000);
@@ -657,6 +800,9 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_inform_older_than_the_give_up_age_is_given_up, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_reload_and_stop_while_an_inform_waits_do_not_wait_for_it, setup, teardown),
+		cmocka_unit_test(test_v3_session_after_a_password_change_uses_the_new_key),
 		cmocka_unit_test_setup_teardown(test_trap_is_deleted_once_handed_to_the_network, setup,
 						teardown),
 		cmocka_unit_test(test_engine_id_parse_accepts_0x_and_10_to_64_hex_digits),

@@ -33,6 +33,7 @@
 #include "collector_config.h"
 #include "notify.h"
 #include "store.h"
+#include "store_int.h"
 #include "testutil.h"
 #include "tu_collector.h"
 #include "watch.h"
@@ -969,6 +970,98 @@ tick_with_10000_checks__one_change_one_event(void **state)
 	watch_stop(w);
 }
 
+/* ---- notify_state stays bounded ---- */
+
+static int
+put_states_fn(sqlite3 *db, void *arg, const char **error_r)
+{
+	static const char *const rows[][2] = {
+	    {"check\tgone\told.rule@x", "critical"}, /* a check the store does not have */
+	    {"agent\tgone", "silent"},                /* an agent the store does not have */
+	    {"service\tremoved", "down"},             /* a service no longer configured */
+	    {"budget\tremoved\t2026-10", "50"},      /* ... and its budget */
+	    {"budget\tbud\t2026-09", "100"},         /* a month that is over */
+	    {"budget\tbud\t2026-10", "50"},          /* the current month: kept */
+	    {"service\tmailflow", "up"},              /* configured: kept */
+	    {"agent\thub", "up"},                     /* a prefix of agent hub1's key */
+	};
+	sqlite3_stmt *s = NULL;
+
+	(void)arg;
+	if (sqlite3_prepare_v2(db, "INSERT INTO notify_state (key, state, since) VALUES (?1, ?2, 1)",
+	                       -1, &s, NULL) != SQLITE_OK) {
+		*error_r = sqlite3_errmsg(db);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, rows[i][0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, rows[i][1], -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			*error_r = sqlite3_errmsg(db);
+			sqlite3_finalize(s);
+			return -1;
+		}
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+struct keys { char buf[1024]; };
+
+static int
+keys_fn(sqlite3 *db, void *arg, const char **error_r)
+{
+	struct keys *k = arg;
+	sqlite3_stmt *s = NULL;
+	size_t n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT replace(key, char(9), ' ') || '=' || state"
+	                       " FROM notify_state ORDER BY key", -1, &s, NULL) != SQLITE_OK) {
+		*error_r = sqlite3_errmsg(db);
+		return -1;
+	}
+	k->buf[0] = '\0';
+	while (sqlite3_step(s) == SQLITE_ROW)
+		n += (size_t)snprintf(k->buf + n, sizeof(k->buf) - n, "%s;",
+		                      (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Keys of checks and agents the store no longer has, of services no
+   longer configured and of months that are over are deleted, so that
+   notify_state (and the watcher's memory) do not grow with everything
+   ever seen; a key that is a prefix of a live one is deleted alone. */
+static void
+stale_states__pruned_live_ones_kept(void **state)
+{
+	struct fx *fx = *state;
+	struct watcher *w;
+	struct keys k;
+	const char *err = NULL;
+
+	if (store_exec(fx->st, put_states_fn, NULL, &err) < 0)
+		fail_msg("notify_state: %s", err);
+	w = start(fx, 86400);
+	feed(fx, "hub1", "queue.deferred@queue", MX_OK, T0, "deferred = 3");
+	tick(w, T0);
+	assert_int_equal(fx->nev, 0);
+	if (store_read(fx->st, keys_fn, &k, &err) < 0)
+		fail_msg("notify_state: %s", err);
+	assert_string_equal(k.buf, "agent hub1=up;budget bud 2026-10=50;"
+	                           "check hub1 queue.deferred@queue=ok;service mailflow=up;");
+	/* and the next tick, from memory, puts nothing back */
+	feed(fx, "hub1", "queue.deferred@queue", MX_OK, T0 + 60, "deferred = 3");
+	tick(w, T0 + 60);
+	watch_stop(w);
+	if (store_read(fx->st, keys_fn, &k, &err) < 0)
+		fail_msg("notify_state: %s", err);
+	assert_string_equal(k.buf, "agent hub1=up;budget bud 2026-10=50;"
+	                           "check hub1 queue.deferred@queue=ok;service mailflow=up;");
+	assert_int_equal(fx->nev, 0);
+}
+
 int
 main(void)
 {
@@ -1013,6 +1106,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(thread__ticks_on_its_own, setup, teardown),
 	    cmocka_unit_test_setup_teardown(tick_with_10000_checks__one_change_one_event, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(stale_states__pruned_live_ones_kept, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
