@@ -631,11 +631,9 @@ ber_next(const unsigned char **p, const unsigned char *end, int *tag, const unsi
 	return 0;
 }
 
-/* The msgAuthoritativeEngineID of an SNMPv3 message whose msgID is msgid;
-   its length, or -1. */
-static int
-report_engine_id(const unsigned char *buf, size_t n, uint32_t msgid,
-		 unsigned char eid[SNMP_ENGINE_ID_MAX])
+int
+snmp_report_engine_id(const unsigned char *buf, size_t n, uint32_t msgid,
+		      unsigned char eid[SNMP_ENGINE_ID_MAX])
 {
 	const unsigned char *p = buf, *end = buf + n, *v, *hv, *hend;
 	size_t len;
@@ -748,7 +746,7 @@ discover(struct snmp_dest *sd, const char **error_r)
 					 strerror(errno));
 				goto out;
 			}
-			if ((len = report_engine_id(buf, (size_t)n, id, sd->peer_eid)) > 0) {
+			if ((len = snmp_report_engine_id(buf, (size_t)n, id, sd->peer_eid)) > 0) {
 				sd->peer_eid_len = (size_t)len;
 				rc = 0;
 			}

@@ -33,6 +33,12 @@ int snmp_lib_init(const char **error_r);
 /* "0x" and 10 to 64 hex digits (even) -> 5 to 32 octets in id; returns
    the length, or -1 when text is not such a string. */
 int snmp_engine_id_parse(const char *text, unsigned char id[SNMP_ENGINE_ID_MAX]);
+/* The msgAuthoritativeEngineID (5 to SNMP_ENGINE_ID_MAX octets) of the
+   SNMPv3 message in buf[0..n) whose msgID is msgid, as a receiver's Report
+   to an engine discovery carries it: its length, or -1 for anything else.
+   buf comes from the network: any bytes are safe. */
+int snmp_report_engine_id(const unsigned char *buf, size_t n, uint32_t msgid,
+			  unsigned char eid[SNMP_ENGINE_ID_MAX]);
 /* The engine ID used when none is configured: RFC 3411 format 5
    (enterprise-specific octets) under the Net-SNMP enterprise 8072,
    0x80001F8805 followed by the first 12 octets of SHA-256("mxsla:" host):
