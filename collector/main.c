@@ -65,10 +65,8 @@ load_or_report(const char *path)
 
 	cfgerr_init(&errs);
 	cfg = collector_config_load(path, &errs);
-	if (cfg == NULL) {
-		cfgerr_print(&errs, stderr);
-		fprintf(stderr, "%s: %zu error%s\n", path, errs.total, errs.total == 1 ? "" : "s");
-	}
+	if (cfg == NULL)
+		cfgerr_report(&errs, path);
 	cfgerr_free(&errs);
 	return cfg;
 }

@@ -52,19 +52,3 @@ maint_active(const struct collector_config *cfg, const struct maint_set *m,
 	ivset_free(&s);
 	return active;
 }
-
-int
-maint_check_active(const struct collector_config *cfg, const struct maint_set *m,
-                   const char *agent, const char *check, int64_t t)
-{
-	for (size_t i = 0; i < cfg->nservices; i++) {
-		const struct cc_service *svc = &cfg->services[i];
-		int member = 0;
-
-		for (size_t j = 0; j < svc->ncomponents && !member; j++)
-			member = cc_selector_match(&svc->components[j], agent, check);
-		if (member && maint_active(cfg, m, svc->id, t))
-			return 1;
-	}
-	return 0;
-}

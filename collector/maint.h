@@ -33,9 +33,4 @@ void maint_windows(const struct collector_config *cfg, const struct maint_set *m
 int maint_active(const struct collector_config *cfg, const struct maint_set *m,
 		 const char *service_id, int64_t t);
 
-/* 1 when check "rule@target" of agent belongs to a service (matches one
-   of its component selectors) that is inside a window at t. */
-int maint_check_active(const struct collector_config *cfg, const struct maint_set *m,
-		       const char *agent, const char *check, int64_t t);
-
 #endif

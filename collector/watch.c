@@ -388,22 +388,13 @@ check_severity(int old, int new)
 	return w == MX_NODATA ? MX_UNKNOWN : w;
 }
 
-static const char *const kind_name[NOTIFY_NKINDS] = {
-    [NOTIFY_CHECK] = "check",
-    [NOTIFY_SERVICE_DOWN] = "service down",
-    [NOTIFY_SERVICE_UP] = "service up",
-    [NOTIFY_BUDGET] = "budget",
-    [NOTIFY_AGENT_SILENT] = "agent silent",
-    [NOTIFY_AGENT_BACK] = "agent back",
-};
-
 static int
 emit(struct tick *t, const struct notify_event *ev)
 {
 	const char *err = NULL;
 
 	if (t->w->o.emit(t->w->o.emit_arg, ev, &err) < 0) {
-		tick_fail(t, kind_name[ev->kind], err);
+		tick_fail(t, notify_kind_name(ev->kind), err);
 		return -1;
 	}
 	return 0;

@@ -167,3 +167,10 @@ cfgerr_print(const struct cfgerr *e, FILE *fp)
 	for (i = 0; i < e->n; i++)
 		fprintf(fp, "%s\n", e->msgs[i]);
 }
+
+void
+cfgerr_report(const struct cfgerr *e, const char *path)
+{
+	cfgerr_print(e, stderr);
+	fprintf(stderr, "%s: %zu error%s\n", path, e->total, e->total == 1 ? "" : "s");
+}

@@ -31,5 +31,8 @@ void cfgerr_at(struct cfgerr *e, const struct ynode *node, const char *fmt, ...)
 void cfgerr_at_col(struct cfgerr *e, const struct ynode *node, int coloff, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void cfgerr_print(const struct cfgerr *e, FILE *fp);
+/* Every error, then "PATH: N errors", to stderr: what check-config and a
+   refused start print. */
+void cfgerr_report(const struct cfgerr *e, const char *path);
 
 #endif

@@ -144,15 +144,6 @@ jbuf_str(struct jbuf *b, const char *s)
 }
 
 void
-jbuf_key(struct jbuf *b, const char *key, int first)
-{
-	if (!first)
-		jbuf_raw(b, ",", 1);
-	jbuf_str(b, key);
-	jbuf_raw(b, ":", 1);
-}
-
-void
 jbuf_int(struct jbuf *b, int64_t v)
 {
 	char t[24];

@@ -3,8 +3,8 @@
  *
  * For the large answers of the query API, where building a jansson tree
  * only to print it costs more than the query itself: rows are written out
- * as they are read.  The caller writes the punctuation with jbuf_raw (or
- * jbuf_key) and the values with the typed functions; nothing checks the
+ * as they are read.  The caller writes the punctuation and the keys with
+ * jbuf_raw and the values with the typed functions; nothing checks the
  * structure, so keep the writing code simple.
  */
 #ifndef MXSLA_JBUF_H
@@ -30,8 +30,6 @@ void jbuf_cstr(struct jbuf *b, const char *s);
 /* A JSON string: quotes, escapes for '"', '\\' and control characters;
    a byte sequence that is not UTF-8 becomes U+FFFD.  NULL gives null. */
 void jbuf_str(struct jbuf *b, const char *s);
-/* "key": (with a leading comma unless first). */
-void jbuf_key(struct jbuf *b, const char *key, int first);
 void jbuf_int(struct jbuf *b, int64_t v);
 void jbuf_null(struct jbuf *b);
 
